@@ -1,0 +1,173 @@
+/*
+ * cmd_connections.c - `osiris connections list [--json]`.
+ *
+ * Every value goes through the masking module before it is printed: spec-declared secret
+ * fields of the family's components, secret-like names, DSN userinfo. Variables are
+ * resolved first (after loading .env) so `env_vars` tells which references are set.
+ */
+#include "cli/commands.h"
+#include "core/alloc.h"
+#include "core/config.h"
+#include "core/connections.h"
+#include "core/env.h"
+#include "core/error.h"
+#include "core/mask.h"
+#include "core/registry.h"
+
+static const char usage[] =
+    "Usage: osiris connections list [--base-path DIR] [--json]\n\n"
+    "Lists the connections of osiris_connections.yaml by family and alias, with every\n"
+    "secret masked, which alias is each family's default, and for each ${VAR} the alias\n"
+    "references whether it is set (after loading .env).\n";
+
+/* Secret field names declared by the specs of every family present. */
+static void spec_secret_names(const struct osr_connections *conns, struct osr_strv *names)
+{
+    char *root = osr_registry_default_root();
+    struct osr_diags ignored;
+
+    if (!root)
+        return;
+    osr_diags_init(&ignored);
+    for (size_t i = 0; i < conns->families.n; i++) {
+        const char *fam = osr_connections_family_canonical(conns->families.v[i]);
+        char *prefix = osr_xasprintf("%s.", fam);
+        struct osr_registry reg;
+        if (osr_registry_load(&reg, root, prefix, &ignored) == 0)
+            osr_registry_secret_names(&reg, fam, names);
+        osr_registry_dispose(&reg);
+        free(prefix);
+    }
+    osr_diags_dispose(&ignored);
+    free(root);
+}
+
+static json_t *alias_json(const struct osr_conn_alias *a, const struct osr_strv *secret_names)
+{
+    struct osr_strv refs = OSR_STRV_INIT;
+    json_t *cfg, *env = json_object();
+
+    osr_connections_resolve(&cfg, a, &refs, NULL, NULL);
+    osr_mask_json(cfg, secret_names);
+    for (size_t i = 0; i < refs.n; i++)
+        json_object_set_new(env, refs.v[i], json_boolean(getenv(refs.v[i]) != NULL));
+    osr_strv_dispose(&refs);
+    return json_pack("{s:o, s:b, s:o}", "config", cfg, "is_default", a->is_default, "env_vars",
+                     env);
+}
+
+static json_t *build(const struct osr_connections *conns, const struct osr_strv *secret_names)
+{
+    json_t *fams = json_object();
+
+    for (size_t f = 0; f < conns->families.n; f++)
+        json_object_set_new(fams, conns->families.v[f], json_object());
+    for (size_t i = 0; i < conns->n; i++)
+        json_object_set_new(json_object_get(fams, conns->v[i].family), conns->v[i].name,
+                            alias_json(&conns->v[i], secret_names));
+    return fams;
+}
+
+static const char *str_field(json_t *cfg, const char *key)
+{
+    json_t *v = json_object_get(cfg, key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* One line describing where an alias points, from masked values only. */
+static void summary(char *buf, size_t n, const char *family, json_t *cfg)
+{
+    const char *fam = osr_connections_family_canonical(family);
+    json_t *port = json_object_get(cfg, "port");
+    char port_s[32] = "";
+
+    if (json_is_integer(port))
+        snprintf(port_s, sizeof(port_s), ":%lld", (long long)json_integer_value(port));
+    else if (json_is_string(port))
+        snprintf(port_s, sizeof(port_s), ":%s", json_string_value(port));
+    if (strcmp(fam, "sqlite") == 0)
+        snprintf(buf, n, "%s", str_field(cfg, "path") ? str_field(cfg, "path") : "?");
+    else if (strcmp(fam, "filesystem") == 0)
+        snprintf(buf, n, "%s", str_field(cfg, "base_dir") ? str_field(cfg, "base_dir") : "?");
+    else if (str_field(cfg, "dsn") || str_field(cfg, "pg_dsn") || str_field(cfg, "url"))
+        snprintf(buf, n, "%s", str_field(cfg, "url")      ? str_field(cfg, "url")
+                               : str_field(cfg, "dsn")    ? str_field(cfg, "dsn")
+                                                          : str_field(cfg, "pg_dsn"));
+    else
+        snprintf(buf, n, "%s@%s%s/%s", str_field(cfg, "user") ? str_field(cfg, "user") : "?",
+                 str_field(cfg, "host") ? str_field(cfg, "host") : "?", port_s,
+                 str_field(cfg, "database") ? str_field(cfg, "database") : "?");
+}
+
+static void print_table(json_t *fams)
+{
+    const char *fam, *alias;
+    json_t *aliases, *entry;
+
+    if (json_object_size(fams) == 0) {
+        printf("No connections configured. Add them to osiris_connections.yaml.\n");
+        return;
+    }
+    printf("%-12s %-16s %-7s %-44s %s\n", "FAMILY", "ALIAS", "DEFAULT", "CONNECTION",
+           "ENV VARS");
+    json_object_foreach(fams, fam, aliases)
+    {
+        json_object_foreach(aliases, alias, entry)
+        {
+            char where[256], vars[256] = "";
+            const char *var;
+            json_t *set;
+            json_object_foreach(json_object_get(entry, "env_vars"), var, set)
+            {
+                size_t len = strlen(vars);
+                snprintf(vars + len, sizeof(vars) - len, "%s%s %s", len ? ", " : "", var,
+                         json_is_true(set) ? "set" : "MISSING");
+            }
+            summary(where, sizeof(where), fam, json_object_get(entry, "config"));
+            printf("%-12s %-16s %-7s %-44s %s\n", fam, alias,
+                   json_is_true(json_object_get(entry, "is_default")) ? "yes" : "", where,
+                   vars[0] ? vars : "-");
+        }
+    }
+}
+
+int osr_cmd_connections_list(struct osr_cli *cli, int argc, char **argv)
+{
+    struct osr_strv secret_names = OSR_STRV_INIT;
+    struct osr_connections conns;
+    struct osr_config cfg;
+    struct osr_diags d;
+    json_t *fams;
+    int rc;
+
+    cli->usage = usage;
+    if ((rc = osr_cli_parse(cli, argc, argv, NULL, 0)) != 0)
+        return rc;
+    if (cli->help)
+        return osr_cli_help(cli);
+    osr_diags_init(&d);
+    osr_config_load(&cfg, &d, cli->base_path);
+    osr_env_load_workspace(cfg.base_path, &d);
+    if (osr_connections_load(&conns, cfg.base_path, &d) < 0) {
+        rc = osr_cli_error(cli, OSR_EXIT_USAGE, "CONNECTIONS/INVALID_FILE",
+                           "run 'osiris validate' for every problem", "%s:%u:%u: %s",
+                           d.v[d.n - 1].file, d.v[d.n - 1].line, d.v[d.n - 1].col,
+                           d.v[d.n - 1].message);
+        goto done;
+    }
+    osr_cli_print_diags(&d, OSR_SEV_WARNING);
+    spec_secret_names(&conns, &secret_names);
+    fams = build(&conns, &secret_names);
+    if (cli->json) {
+        osr_cli_print_json(json_pack("{s:s, s:o}", "status", "success", "connections", fams));
+    } else {
+        print_table(fams);
+        json_decref(fams);
+    }
+done:
+    osr_strv_dispose(&secret_names);
+    osr_connections_dispose(&conns);
+    osr_config_dispose(&cfg);
+    osr_diags_dispose(&d);
+    return rc;
+}

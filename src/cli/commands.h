@@ -1,0 +1,18 @@
+/*
+ * commands.h - the command handlers that main.c dispatches to.
+ *
+ * Each handler gets the arguments after its command words, parses them with
+ * osr_cli_parse() and returns the process exit code.
+ */
+#ifndef OSR_COMMANDS_H
+#define OSR_COMMANDS_H
+
+#include "cli/cli.h"
+
+int osr_cmd_init(struct osr_cli *cli, int argc, char **argv);
+int osr_cmd_validate(struct osr_cli *cli, int argc, char **argv);
+int osr_cmd_connections_list(struct osr_cli *cli, int argc, char **argv);
+int osr_cmd_components_list(struct osr_cli *cli, int argc, char **argv);
+int osr_cmd_components_show(struct osr_cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,249 @@
+/*
+ * fsutil.c - bounded reads, atomic writes, directory creation and path helpers.
+ */
+#include "core/fsutil.h"
+#include "core/alloc.h"
+#include "core/error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int osr_fs_read_file(struct osr_buf *out, const char *path, size_t max)
+{
+    struct stat st;
+    char chunk[65536];
+    ssize_t n;
+    int fd, rc = 0;
+
+    osr_buf_init(out, max);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return osr_error_set_errno(errno == ENOENT ? -OSR_ENOTFOUND : -OSR_EIO, "cannot open %s",
+                                   path);
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        rc = osr_error_set(-OSR_EINVAL, "%s is a directory, not a file", path);
+        goto done;
+    }
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > max) {
+        rc = osr_error_set(-OSR_ELIMIT, "%s is %lld bytes, over the limit of %zu bytes", path,
+                           (long long)st.st_size, max);
+        goto done;
+    }
+    while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = osr_error_set_errno(-OSR_EIO, "cannot read %s", path);
+            goto done;
+        }
+        if (osr_buf_put(out, chunk, (size_t)n) < 0) {
+            rc = osr_error_set(-OSR_ELIMIT, "%s is over the limit of %zu bytes", path, max);
+            goto done;
+        }
+    }
+done:
+    close(fd);
+    if (rc < 0)
+        osr_buf_dispose(out);
+    return rc;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+    while (len) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    /* Some filesystems refuse fsync on a directory; the rename itself has happened. */
+    if (fsync(fd) < 0 && errno != EINVAL) {
+        close(fd);
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+int osr_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+    char *dir = osr_path_dirname(path);
+    uint32_t nonce = 0;
+    char *tmp;
+    int fd, rc = 0;
+
+    if (getrandom(&nonce, sizeof(nonce), 0) < 0)
+        nonce = (uint32_t)getpid();
+    tmp = osr_xasprintf("%s.tmp.%08x", path, nonce);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+    if (fd < 0) {
+        rc = osr_error_set_errno(-OSR_EIO, "cannot create %s", tmp);
+        goto done;
+    }
+    if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+        rc = osr_error_set_errno(-OSR_EIO, "cannot write %s", path);
+        close(fd);
+        unlink(tmp);
+        goto done;
+    }
+    if (close(fd) < 0 || rename(tmp, path) < 0) {
+        rc = osr_error_set_errno(-OSR_EIO, "cannot replace %s", path);
+        unlink(tmp);
+        goto done;
+    }
+    if (fsync_dir(dir) < 0)
+        rc = osr_error_set_errno(-OSR_EIO, "cannot sync directory %s", dir);
+done:
+    free(tmp);
+    free(dir);
+    return rc;
+}
+
+int osr_fs_mkdir_p(const char *path, mode_t mode)
+{
+    char *p = osr_xstrdup(path);
+    int rc = 0;
+
+    for (char *s = p + 1;; s++) {
+        char c = *s;
+        if (c != '/' && c != '\0')
+            continue;
+        *s = '\0';
+        if (mkdir(p, mode) < 0 && errno != EEXIST) {
+            rc = osr_error_set_errno(errno == EACCES ? -OSR_EIO : -OSR_EIO,
+                                     "cannot create directory %s", p);
+            break;
+        }
+        if (!osr_fs_is_dir(p)) {
+            rc = osr_error_set(-OSR_EIO, "%s exists and is not a directory", p);
+            break;
+        }
+        *s = c;
+        if (c == '\0')
+            break;
+    }
+    free(p);
+    return rc;
+}
+
+bool osr_fs_is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool osr_fs_exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+char *osr_path_join(const char *a, const char *b)
+{
+    size_t la = strlen(a);
+
+    if (b[0] == '/' || la == 0)
+        return osr_xstrdup(b);
+    if (b[0] == '\0')
+        return osr_xstrdup(a);
+    return osr_xasprintf("%s%s%s", a, a[la - 1] == '/' ? "" : "/", b);
+}
+
+/* Folds "." and ".." segments of an absolute path in place. */
+static void normalize(char *path)
+{
+    char *out = path, *in = path;
+
+    while (*in) {
+        char *seg;
+        size_t n;
+
+        while (*in == '/')
+            in++;
+        seg = in;
+        while (*in && *in != '/')
+            in++;
+        n = (size_t)(in - seg);
+        if (n == 0 || (n == 1 && seg[0] == '.'))
+            continue;
+        if (n == 2 && seg[0] == '.' && seg[1] == '.') {
+            while (out > path && *--out != '/')
+                ;
+            continue;
+        }
+        *out++ = '/';
+        memmove(out, seg, n);
+        out += n;
+    }
+    if (out == path)
+        *out++ = '/';
+    *out = '\0';
+}
+
+char *osr_path_absolute(const char *path, const char *base)
+{
+    char *joined, *cwd = NULL;
+
+    if (path[0] == '/') {
+        joined = osr_xstrdup(path);
+    } else {
+        if (!base) {
+            cwd = getcwd(NULL, 0);
+            if (!cwd)
+                return NULL;
+            base = cwd;
+        }
+        joined = osr_path_join(base, path);
+    }
+    normalize(joined);
+    free(cwd);
+    return joined;
+}
+
+char *osr_path_dirname(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    if (!slash)
+        return osr_xstrdup(".");
+    if (slash == path)
+        return osr_xstrdup("/");
+    return osr_xstrndup(path, (size_t)(slash - path));
+}
+
+char *osr_fs_exe_path(void)
+{
+    char buf[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+
+    if (n <= 0)
+        return NULL;
+    return osr_xstrndup(buf, (size_t)n);
+}
+
+char *osr_fs_exe_dir(void)
+{
+    char *exe = osr_fs_exe_path(), *dir;
+
+    if (!exe)
+        return NULL;
+    dir = osr_path_dirname(exe);
+    free(exe);
+    return dir;
+}

@@ -1,0 +1,35 @@
+/*
+ * fsutil.h - files and paths done carefully.
+ *
+ * Every file we create is written atomically (temporary file in the same directory, fsync,
+ * rename, fsync of the directory), created with its final mode and opened close-on-exec.
+ * Reads are bounded: a file larger than the caller's limit is refused, not truncated.
+ */
+#ifndef OSR_FSUTIL_H
+#define OSR_FSUTIL_H
+
+#include "core/buf.h"
+
+#include <sys/types.h>
+
+/* Reads the whole file into `out` (initialised here). Refuses files over `max` bytes. */
+int osr_fs_read_file(struct osr_buf *out, const char *path, size_t max);
+/* Replaces `path` atomically with `data`, creating it with `mode`. */
+int osr_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* mkdir -p; new directories get `mode`. Existing ones are left as they are. */
+int osr_fs_mkdir_p(const char *path, mode_t mode);
+bool osr_fs_is_dir(const char *path);
+bool osr_fs_exists(const char *path);
+/* Joins two path parts with one '/'; an absolute `b` is returned as is. Owned. */
+char *osr_path_join(const char *a, const char *b);
+/* The absolute form of `path` (relative to `base`, or to the cwd when base is NULL),
+ * with "." and ".." segments folded lexically. Owned; NULL only if the cwd is unknown. */
+char *osr_path_absolute(const char *path, const char *base);
+/* The directory part of `path` (owned). */
+char *osr_path_dirname(const char *path);
+/* The directory of the running executable (owned), or NULL. */
+char *osr_fs_exe_dir(void);
+/* The absolute path of the running executable (owned), or NULL. */
+char *osr_fs_exe_path(void);
+
+#endif
