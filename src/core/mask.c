@@ -137,7 +137,7 @@ static char *mask_conninfo(const char *s, bool *changed)
         const char *hit = strstr(p, "password=");
         const char *v, *e;
 
-        if (!hit || (hit > s && !isspace((unsigned char)hit[-1]))) {
+        if (!hit || (hit > s && !isspace((unsigned char)hit[-1]) && !strchr("?&;", hit[-1]))) {
             size_t adv = hit ? (size_t)(hit - p) + 1 : strlen(p);
             osr_buf_put(&out, p, adv);
             p += adv;
@@ -151,7 +151,7 @@ static char *mask_conninfo(const char *s, bool *changed)
             if (*e)
                 e++;
         } else {
-            e = v + strcspn(v, " \t\n");
+            e = v + strcspn(v, hit > s && strchr("?&;", hit[-1]) ? "&;# \t\n" : " \t\n");
         }
         osr_buf_put(&out, p, (size_t)(v - p));
         osr_buf_puts(&out, OSR_MASKED);
@@ -204,6 +204,17 @@ static void mask_string_in_place(json_t *v)
     free(m);
 }
 
+/* A DSN field whose form we can parse keeps its non-secret parts (host, database) visible
+ * and loses only its password; any other form is masked whole. */
+static bool dsn_with_known_shape(const char *key, json_t *v)
+{
+    const char *s = json_string_value(v);
+
+    if (!s || !strstr(key, "dsn"))
+        return false;
+    return strstr(s, "://") != NULL || (strchr(s, '=') != NULL && strchr(s, ' ') != NULL);
+}
+
 void osr_mask_json(json_t *value, const struct osr_strv *extra_names)
 {
     const char *key;
@@ -214,7 +225,9 @@ void osr_mask_json(json_t *value, const struct osr_strv *extra_names)
     if (json_is_object(value)) {
         json_object_foreach_safe(value, tmp, key, v)
         {
-            if (name_is_secret(key, extra_names) && !json_is_object(v) && !json_is_array(v))
+            if (name_is_secret(key, extra_names) && dsn_with_known_shape(key, v))
+                mask_string_in_place(v);
+            else if (name_is_secret(key, extra_names) && !json_is_object(v) && !json_is_array(v))
                 mask_value(value, key, v);
             else
                 osr_mask_json(v, extra_names);
