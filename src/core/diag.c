@@ -28,6 +28,10 @@ void osr_diags_dispose(struct osr_diags *d)
 
 static void diag_addv(struct osr_diags *d, enum osr_severity sev, const char *code,
                       const char *file, unsigned line, unsigned col, const char *path,
+                      const char *suggest, const char *fmt, va_list ap) OSR_PRINTF(9, 0);
+
+static void diag_addv(struct osr_diags *d, enum osr_severity sev, const char *code,
+                      const char *file, unsigned line, unsigned col, const char *path,
                       const char *suggest, const char *fmt, va_list ap)
 {
     struct osr_diag *x;
