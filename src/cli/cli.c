@@ -33,8 +33,8 @@ static int parse_long(struct osr_cli *cli, int argc, char **argv, int *i,
         o = find_opt(globals, arg, n);
     if (!o)
         return osr_cli_error(cli, OSR_EXIT_USAGE, "CLI/UNKNOWN_OPTION",
-                             "run with --help to see the options", "unknown option --%.*s",
-                             (int)n, arg);
+                             "run with --help to see the options", "unknown option --%.*s", (int)n,
+                             arg);
     if (o->kind == OSR_OPT_FLAG) {
         if (eq)
             return osr_cli_error(cli, OSR_EXIT_USAGE, "CLI/BAD_OPTION", NULL,

@@ -23,13 +23,13 @@ enum osr_exit {
 };
 
 struct osr_cli {
-    const char *prog;     /* "osiris connections list", for messages */
-    const char *usage;    /* usage text of the current command */
+    const char *prog;  /* "osiris connections list", for messages */
+    const char *usage; /* usage text of the current command */
     bool json;
     bool help;
     const char *base_path; /* --base-path, or NULL */
     bool stdout_tty;
-    struct osr_strv args;  /* positional arguments after the command words */
+    struct osr_strv args; /* positional arguments after the command words */
 };
 
 enum osr_opt_kind { OSR_OPT_FLAG, OSR_OPT_VALUE };

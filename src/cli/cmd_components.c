@@ -77,8 +77,8 @@ int osr_cmd_components_list(struct osr_cli *cli, int argc, char **argv)
         for (size_t i = 0; i < reg.n; i++) {
             char *modes = osr_strv_join(&reg.v[i].modes, ",");
             json_t *title = json_object_get(reg.v[i].spec, "title");
-            printf("%-26s %-10s %-20s %s\n", reg.v[i].name, osr_component_role(&reg.v[i]),
-                   modes, json_is_string(title) ? json_string_value(title) : "");
+            printf("%-26s %-10s %-20s %s\n", reg.v[i].name, osr_component_role(&reg.v[i]), modes,
+                   json_is_string(title) ? json_string_value(title) : "");
             free(modes);
         }
     }
@@ -102,7 +102,8 @@ static bool is_secret_field(const struct osr_component *c, const char *field)
 static void print_fields(const struct osr_component *c)
 {
     json_t *schema = json_object_get(c->spec, "configSchema");
-    json_t *props = json_object_get(schema, "properties"), *req = json_object_get(schema, "required");
+    json_t *props = json_object_get(schema, "properties"),
+           *req = json_object_get(schema, "required");
     const char *name;
     json_t *p;
 
@@ -152,8 +153,8 @@ static void suggest_names(char *buf, size_t n, const struct osr_registry *reg, c
     buf[0] = '\0';
     for (size_t i = 0; i < reg->n && used + 1 < n; i++) {
         if (strncmp(reg->v[i].name, name, plen) == 0 || strstr(reg->v[i].name, name))
-            used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? ", " : "",
-                                     reg->v[i].name);
+            used +=
+                (size_t)snprintf(buf + used, n - used, "%s%s", used ? ", " : "", reg->v[i].name);
     }
     if (!buf[0])
         snprintf(buf, n, "run 'osiris components list'");

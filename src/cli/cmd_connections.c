@@ -90,9 +90,10 @@ static void summary(char *buf, size_t n, const char *family, json_t *cfg)
     else if (strcmp(fam, "filesystem") == 0)
         snprintf(buf, n, "%s", str_field(cfg, "base_dir") ? str_field(cfg, "base_dir") : "?");
     else if (str_field(cfg, "dsn") || str_field(cfg, "pg_dsn") || str_field(cfg, "url"))
-        snprintf(buf, n, "%s", str_field(cfg, "url")      ? str_field(cfg, "url")
-                               : str_field(cfg, "dsn")    ? str_field(cfg, "dsn")
-                                                          : str_field(cfg, "pg_dsn"));
+        snprintf(buf, n, "%s",
+                 str_field(cfg, "url")   ? str_field(cfg, "url")
+                 : str_field(cfg, "dsn") ? str_field(cfg, "dsn")
+                                         : str_field(cfg, "pg_dsn"));
     else
         snprintf(buf, n, "%s@%s%s/%s", str_field(cfg, "user") ? str_field(cfg, "user") : "?",
                  str_field(cfg, "host") ? str_field(cfg, "host") : "?", port_s,
@@ -108,8 +109,7 @@ static void print_table(json_t *fams)
         printf("No connections configured. Add them to osiris_connections.yaml.\n");
         return;
     }
-    printf("%-12s %-16s %-7s %-44s %s\n", "FAMILY", "ALIAS", "DEFAULT", "CONNECTION",
-           "ENV VARS");
+    printf("%-12s %-16s %-7s %-44s %s\n", "FAMILY", "ALIAS", "DEFAULT", "CONNECTION", "ENV VARS");
     json_object_foreach(fams, fam, aliases)
     {
         json_object_foreach(aliases, alias, entry)

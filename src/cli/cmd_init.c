@@ -79,18 +79,18 @@ int osr_cmd_init(struct osr_cli *cli, int argc, char **argv)
     if (rc < 0) {
         int exit_code = rc == -OSR_EEXISTS ? OSR_EXIT_USAGE : OSR_EXIT_FAIL;
         const char *code = rc == -OSR_EEXISTS ? "WORKSPACE/EXISTS" : "WORKSPACE/IO";
-        exit_code = osr_cli_error(cli, exit_code, code,
-                                  rc == -OSR_EEXISTS ? "osiris init --force" : NULL, "%s",
-                                  osr_error_last());
+        exit_code =
+            osr_cli_error(cli, exit_code, code, rc == -OSR_EEXISTS ? "osiris init --force" : NULL,
+                          "%s", osr_error_last());
         osr_init_result_dispose(&res);
         return exit_code;
     }
     if (cli->json)
-        osr_cli_print_json(json_pack(
-            "{s:s, s:s, s:s, s:o, s:o, s:[s,s,s]}", "status", "success", "base_path",
-            res.base_path, "default_connection", "@sqlite.demo", "created",
-            strv_json(&res.created), "replaced", strv_json(&res.replaced), "next_steps",
-            "osiris validate", "osiris connections list", "osiris components list"));
+        osr_cli_print_json(json_pack("{s:s, s:s, s:s, s:o, s:o, s:[s,s,s]}", "status", "success",
+                                     "base_path", res.base_path, "default_connection",
+                                     "@sqlite.demo", "created", strv_json(&res.created), "replaced",
+                                     strv_json(&res.replaced), "next_steps", "osiris validate",
+                                     "osiris connections list", "osiris components list"));
     else
         print_human(&res);
     osr_init_result_dispose(&res);

@@ -45,11 +45,10 @@ static json_t *connections_report(const struct osr_connections *conns, struct os
         for (size_t k = 0; k < missing.n; k++)
             osr_diag_add(d, OSR_SEV_WARNING, "CONN020", conns->file, a->key, NULL,
                          "export it or add it to .env before using this connection",
-                         "@%s.%s uses ${%s}, which is not set", a->family, a->name,
-                         missing.v[k]);
+                         "@%s.%s uses ${%s}, which is not set", a->family, a->name, missing.v[k]);
         json_object_set_new(fam, a->name,
-                            json_pack("{s:b, s:o}", "is_default", a->is_default,
-                                      "missing_env_vars", strv_json(&missing)));
+                            json_pack("{s:b, s:o}", "is_default", a->is_default, "missing_env_vars",
+                                      strv_json(&missing)));
         osr_strv_dispose(&missing);
     }
     return out;

@@ -30,17 +30,38 @@ struct field {
 };
 
 #define CF(m) offsetof(struct osr_config, m)
-#define SECTION(p) {p, F_SECTION, 0, NULL, 0, 0, 0, NULL}
-#define ANY(p) {p, F_ANY, 0, NULL, 0, 0, 0, NULL}
-#define STR(p, m, d) {p, F_STR, CF(m), d, 0, 0, 0, NULL}
-#define ENUM(p, m, d, e) {p, F_STR, CF(m), d, 0, 0, 0, e}
-#define INT(p, m, d, lo, hi) {p, F_INT, CF(m), NULL, d, lo, hi, NULL}
-#define BOOL(p, m, d) {p, F_BOOL, CF(m), NULL, d, 0, 1, NULL}
-#define STRV(p, m, d, e) {p, F_STRV, CF(m), d, 0, 0, 0, e}
+#define SECTION(p)                                                                                 \
+    {                                                                                              \
+        p, F_SECTION, 0, NULL, 0, 0, 0, NULL                                                       \
+    }
+#define ANY(p)                                                                                     \
+    {                                                                                              \
+        p, F_ANY, 0, NULL, 0, 0, 0, NULL                                                           \
+    }
+#define STR(p, m, d)                                                                               \
+    {                                                                                              \
+        p, F_STR, CF(m), d, 0, 0, 0, NULL                                                          \
+    }
+#define ENUM(p, m, d, e)                                                                           \
+    {                                                                                              \
+        p, F_STR, CF(m), d, 0, 0, 0, e                                                             \
+    }
+#define INT(p, m, d, lo, hi)                                                                       \
+    {                                                                                              \
+        p, F_INT, CF(m), NULL, d, lo, hi, NULL                                                     \
+    }
+#define BOOL(p, m, d)                                                                              \
+    {                                                                                              \
+        p, F_BOOL, CF(m), NULL, d, 0, 1, NULL                                                      \
+    }
+#define STRV(p, m, d, e)                                                                           \
+    {                                                                                              \
+        p, F_STRV, CF(m), d, 0, 0, 0, e                                                            \
+    }
 
 static const char *const log_levels[] = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", NULL};
-static const char *const run_id_tokens[] = {"incremental", "ulid", "iso_ulid", "uuidv4",
-                                            "snowflake", NULL};
+static const char *const run_id_tokens[] = {"incremental", "ulid",      "iso_ulid",
+                                            "uuidv4",      "snowflake", NULL};
 static const char *const hash_algos[] = {"sha256_slug", NULL};
 static const char *const transports[] = {"stdio", "http", NULL};
 static const char *const aiop_policies[] = {"core", "annex", "custom", NULL};
@@ -105,16 +126,15 @@ static const struct field fields[] = {
     STRV("filesystem.profiles.values", fs.profile_values,
          "dev,staging,prod,ml,finance,incident_debug", NULL),
     SECTION("filesystem.retention"),
-    INT("filesystem.retention.aiop_keep_runs_per_pipeline", fs.aiop_keep_runs_per_pipeline, 200,
-        0, 1000000),
+    INT("filesystem.retention.aiop_keep_runs_per_pipeline", fs.aiop_keep_runs_per_pipeline, 200, 0,
+        1000000),
     INT("filesystem.retention.annex_keep_days", fs.annex_keep_days, 14, 0, 36500),
     INT("filesystem.retention.run_logs_days", fs.run_logs_days, 7, 0, 36500),
     STR("filesystem.run_logs_dir", fs.run_logs_dir, "run_logs"),
     STR("filesystem.sessions_dir", fs.sessions_dir, ".osiris/sessions"),
     SECTION("ids"),
     ENUM("ids.manifest_hash_algo", ids.manifest_hash_algo, "sha256_slug", hash_algos),
-    {"ids.run_id_format", F_STR_OR_STRV, CF(ids.run_id_format), "iso_ulid", 0, 0, 0,
-     run_id_tokens},
+    {"ids.run_id_format", F_STR_OR_STRV, CF(ids.run_id_format), "iso_ulid", 0, 0, 0, run_id_tokens},
     ANY("llm"),
     SECTION("logging"),
     ANY("logging.cli_flags"),
@@ -379,8 +399,7 @@ static int parse_file(struct osr_ynode **root, struct osr_diags *d, const char *
 
     *root = NULL;
     if (rc < 0) {
-        osr_diag_add(d, OSR_SEV_ERROR, "CFG010", path, NULL, NULL, NULL, "%s",
-                     osr_error_last());
+        osr_diag_add(d, OSR_SEV_ERROR, "CFG010", path, NULL, NULL, NULL, "%s", osr_error_last());
         return rc;
     }
     rc = osr_yaml_parse(root, &err, text.ptr, text.len, NULL);

@@ -29,25 +29,55 @@ struct family {
     const char *const *required;
 };
 
-#define COMMON {"default", V_BOOL}, {"description", V_STR}, {"connect_timeout", V_INT}, \
-               {"statement_timeout", V_INT}
+#define COMMON                                                                                     \
+    {"default", V_BOOL}, {"description", V_STR}, {"connect_timeout", V_INT},                       \
+    {                                                                                              \
+        "statement_timeout", V_INT                                                                 \
+    }
 
-static const struct ffield sqlite_fields[] = {COMMON, {"path", V_STR}, {"read_only", V_BOOL},
-                                              {NULL, 0}};
-static const struct ffield postgres_fields[] = {
-    COMMON,           {"host", V_STR},    {"port", V_INT},        {"database", V_STR},
-    {"user", V_STR},  {"password", V_STR}, {"sslmode", V_STR},    {"sslrootcert", V_STR},
-    {"sslcert", V_STR}, {"sslkey", V_STR}, {"dsn", V_STR},        {"schema", V_STR},
-    {"application_name", V_STR}, {NULL, 0}};
-static const struct ffield mysql_fields[] = {
-    COMMON,          {"host", V_STR},      {"port", V_INT},       {"database", V_STR},
-    {"user", V_STR}, {"password", V_STR},  {"ssl_ca", V_STR},     {"ssl_cert", V_STR},
-    {"ssl_key", V_STR}, {"unix_socket", V_STR}, {"charset", V_STR}, {NULL, 0}};
-static const struct ffield supabase_fields[] = {
-    COMMON,         {"url", V_STR},         {"project_id", V_STR}, {"service_role_key", V_STR},
-    {"anon_key", V_STR}, {"key", V_STR},    {"pg_dsn", V_STR},     {"host", V_STR},
-    {"port", V_INT}, {"user", V_STR},       {"password", V_STR},   {"database", V_STR},
-    {"schema", V_STR}, {"sslmode", V_STR},  {NULL, 0}};
+static const struct ffield sqlite_fields[] = {
+    COMMON, {"path", V_STR}, {"read_only", V_BOOL}, {NULL, 0}};
+static const struct ffield postgres_fields[] = {COMMON,
+                                                {"host", V_STR},
+                                                {"port", V_INT},
+                                                {"database", V_STR},
+                                                {"user", V_STR},
+                                                {"password", V_STR},
+                                                {"sslmode", V_STR},
+                                                {"sslrootcert", V_STR},
+                                                {"sslcert", V_STR},
+                                                {"sslkey", V_STR},
+                                                {"dsn", V_STR},
+                                                {"schema", V_STR},
+                                                {"application_name", V_STR},
+                                                {NULL, 0}};
+static const struct ffield mysql_fields[] = {COMMON,
+                                             {"host", V_STR},
+                                             {"port", V_INT},
+                                             {"database", V_STR},
+                                             {"user", V_STR},
+                                             {"password", V_STR},
+                                             {"ssl_ca", V_STR},
+                                             {"ssl_cert", V_STR},
+                                             {"ssl_key", V_STR},
+                                             {"unix_socket", V_STR},
+                                             {"charset", V_STR},
+                                             {NULL, 0}};
+static const struct ffield supabase_fields[] = {COMMON,
+                                                {"url", V_STR},
+                                                {"project_id", V_STR},
+                                                {"service_role_key", V_STR},
+                                                {"anon_key", V_STR},
+                                                {"key", V_STR},
+                                                {"pg_dsn", V_STR},
+                                                {"host", V_STR},
+                                                {"port", V_INT},
+                                                {"user", V_STR},
+                                                {"password", V_STR},
+                                                {"database", V_STR},
+                                                {"schema", V_STR},
+                                                {"sslmode", V_STR},
+                                                {NULL, 0}};
 static const struct ffield filesystem_fields[] = {COMMON, {"base_dir", V_STR}, {NULL, 0}};
 
 static const char *const sqlite_req[] = {"path", NULL};
@@ -120,8 +150,8 @@ static const char *type_name(enum vtype t)
     return names[t];
 }
 
-static void check_required(struct osr_connections *c, struct osr_diags *d,
-                           const struct family *fam, const struct osr_conn_alias *a, char *path)
+static void check_required(struct osr_connections *c, struct osr_diags *d, const struct family *fam,
+                           const struct osr_conn_alias *a, char *path)
 {
     for (const char *const *req = fam->required; *req; req++) {
         struct osr_strv alts = OSR_STRV_INIT;
@@ -141,8 +171,7 @@ static void check_required(struct osr_connections *c, struct osr_diags *d,
         list = osr_strv_join(&alts, "' or '");
         if (!found)
             osr_diag_add(d, OSR_SEV_ERROR, "CONN005", c->file, a->key, path,
-                         "add the field, using ${VAR} for secrets",
-                         "%s needs '%s'", path, list);
+                         "add the field, using ${VAR} for secrets", "%s needs '%s'", path, list);
         free(list);
         osr_strv_dispose(&alts);
     }
@@ -257,8 +286,7 @@ static int parse_doc(struct osr_connections *c, struct osr_diags *d)
     return rc;
 }
 
-int osr_connections_load(struct osr_connections *c, const char *base_path,
-                         struct osr_diags *diags)
+int osr_connections_load(struct osr_connections *c, const char *base_path, struct osr_diags *diags)
 {
     const struct osr_ynode *conns;
     int rc;
@@ -384,8 +412,8 @@ int osr_connections_find(const struct osr_conn_alias **out, const struct osr_con
                                c->file);
         else
             rc = osr_error_set(-OSR_ENOTFOUND,
-                               "connection family '%s' not found; available families: %s",
-                               family, fams);
+                               "connection family '%s' not found; available families: %s", family,
+                               fams);
         free(fams);
     } else {
         rc = find_in_family(out, c, family, dot ? dot + 1 : NULL);
@@ -415,9 +443,8 @@ static bool int_field(const char *field)
            strcmp(field, "statement_timeout") == 0;
 }
 
-static json_t *resolve_string(const struct osr_ynode *v, const char *field,
-                              struct osr_strv *refs, struct osr_strv *missing,
-                              struct osr_strv *secret_values)
+static json_t *resolve_string(const struct osr_ynode *v, const char *field, struct osr_strv *refs,
+                              struct osr_strv *missing, struct osr_strv *secret_values)
 {
     struct osr_strv used = OSR_STRV_INIT;
     char *s, *end;
@@ -452,16 +479,16 @@ static json_t *resolve_node(const struct osr_ynode *v, const char *field, struct
     if (v->kind == OSR_Y_MAP) {
         j = json_object();
         for (size_t i = 0; i < v->n; i++)
-            json_object_set_new(j, v->keys[i]->str,
-                                resolve_node(v->items[i], v->keys[i]->str, refs, missing,
-                                             secret_values));
+            json_object_set_new(
+                j, v->keys[i]->str,
+                resolve_node(v->items[i], v->keys[i]->str, refs, missing, secret_values));
         return j;
     }
     if (v->kind == OSR_Y_SEQ) {
         j = json_array();
         for (size_t i = 0; i < v->n; i++)
-            json_array_append_new(j, resolve_node(v->items[i], field, refs, missing,
-                                                  secret_values));
+            json_array_append_new(j,
+                                  resolve_node(v->items[i], field, refs, missing, secret_values));
         return j;
     }
     if (secret_values && osr_mask_is_secret_name(field) && v->str && *v->str)
@@ -480,8 +507,7 @@ int osr_connections_resolve(json_t **out, const struct osr_conn_alias *a, struct
         const char *k = a->node->keys[i]->str;
         if (strcmp(k, "default") == 0)
             continue;
-        json_object_set_new(obj, k, resolve_node(a->node->items[i], k, refs, &miss,
-                                                 secret_values));
+        json_object_set_new(obj, k, resolve_node(a->node->items[i], k, refs, &miss, secret_values));
     }
     unresolved = (int)miss.n;
     for (size_t i = 0; missing && i < miss.n; i++)

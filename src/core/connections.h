@@ -36,8 +36,7 @@ struct osr_connections {
 /* Loads <base>/osiris_connections.yaml. A missing file gives an empty set (present=false).
  * Structural problems, unknown families and fields, and wrong types go to `diags`;
  * returns a negative code only when the file cannot be read or parsed. */
-int osr_connections_load(struct osr_connections *c, const char *base_path,
-                         struct osr_diags *diags);
+int osr_connections_load(struct osr_connections *c, const char *base_path, struct osr_diags *diags);
 void osr_connections_dispose(struct osr_connections *c);
 
 /* True for the families Osiris can talk to (postgresql is accepted for postgres). */

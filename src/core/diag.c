@@ -71,9 +71,9 @@ void osr_diag_add(struct osr_diags *d, enum osr_severity sev, const char *code, 
     va_end(ap);
 }
 
-void osr_diag_add_at(struct osr_diags *d, enum osr_severity sev, const char *code,
-                     const char *file, unsigned line, unsigned col, const char *path,
-                     const char *suggest, const char *fmt, ...)
+void osr_diag_add_at(struct osr_diags *d, enum osr_severity sev, const char *code, const char *file,
+                     unsigned line, unsigned col, const char *path, const char *suggest,
+                     const char *fmt, ...)
 {
     va_list ap;
 

@@ -44,9 +44,9 @@ void osr_diag_add(struct osr_diags *d, enum osr_severity sev, const char *code, 
                   const struct osr_ynode *at, const char *path, const char *suggest,
                   const char *fmt, ...) OSR_PRINTF(8, 9);
 /* Same, with an explicit position. */
-void osr_diag_add_at(struct osr_diags *d, enum osr_severity sev, const char *code,
-                     const char *file, unsigned line, unsigned col, const char *path,
-                     const char *suggest, const char *fmt, ...) OSR_PRINTF(9, 10);
+void osr_diag_add_at(struct osr_diags *d, enum osr_severity sev, const char *code, const char *file,
+                     unsigned line, unsigned col, const char *path, const char *suggest,
+                     const char *fmt, ...) OSR_PRINTF(9, 10);
 /* {"severity","code","message","file","line","column","path","suggest"} (new reference). */
 json_t *osr_diag_to_json(const struct osr_diag *d);
 /* "file:line:col: error: message (hint: suggest)" (owned). */

@@ -84,8 +84,8 @@ static int load_line(const char *file, unsigned lineno, const char *p, const cha
     key = p;
     eq = memchr(p, '=', (size_t)(end - p));
     if (!eq) {
-        osr_diag_add_at(diags, OSR_SEV_WARNING, "ENV001", file, lineno, 1, NULL,
-                        "write KEY=value", "line ignored: no '=' found");
+        osr_diag_add_at(diags, OSR_SEV_WARNING, "ENV001", file, lineno, 1, NULL, "write KEY=value",
+                        "line ignored: no '=' found");
         return 0;
     }
     while (eq > key && (eq[-1] == ' ' || eq[-1] == '\t'))
@@ -127,8 +127,7 @@ int osr_env_load_file(const char *path, struct osr_diags *diags)
     if (rc < 0)
         return rc;
     if (stat(path, &st) == 0 && (st.st_mode & 077))
-        osr_diag_add_at(diags, OSR_SEV_WARNING, "ENV010", path, 0, 0, NULL,
-                        "run: chmod 600 .env",
+        osr_diag_add_at(diags, OSR_SEV_WARNING, "ENV010", path, 0, 0, NULL, "run: chmod 600 .env",
                         ".env is readable by group or others (mode %03o); it holds secrets",
                         (unsigned)(st.st_mode & 0777));
     p = text.ptr;

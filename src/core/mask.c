@@ -9,23 +9,26 @@
 
 /* Words that make a name secret when they are one of its parts. */
 static const char *const secret_parts[] = {
-    "password", "passwd",     "pwd",  "pass",          "passphrase", "secret", "secrets",
-    "token",    "credential", "credentials", "apikey", "auth",       "authorization",
-    "bearer",   "cookie",     "key",  "keys",          "privatekey", "sslkey", "secretkey",
-    "accesskey", "servicerolekey", "anonkey", "accesstoken", "refreshtoken", "clientsecret",
-    "sessionid", NULL,
+    "password",      "passwd",         "pwd",       "pass",
+    "passphrase",    "secret",         "secrets",   "token",
+    "credential",    "credentials",    "apikey",    "auth",
+    "authorization", "bearer",         "cookie",    "key",
+    "keys",          "privatekey",     "sslkey",    "secretkey",
+    "accesskey",     "servicerolekey", "anonkey",   "accesstoken",
+    "refreshtoken",  "clientsecret",   "sessionid", NULL,
 };
 
 /* Parts that mark a key-like name as structural, not secret (primary_key, upsert_keys...). */
 static const char *const exempt_parts[] = {
-    "primary", "foreign", "upsert", "sort",    "partition", "unique", "cluster",
-    "join",    "natural", "surrogate", "composite", "dedup", "merge", "distribution", NULL,
+    "primary", "foreign",   "upsert",    "sort",  "partition", "unique",       "cluster", "join",
+    "natural", "surrogate", "composite", "dedup", "merge",     "distribution", NULL,
 };
 
 /* Last parts that describe a secret rather than hold one (auth_type, token_count). */
 static const char *const describing_last_parts[] = {
-    "type", "mode", "method", "name", "names", "header", "column", "columns", "field",
-    "fields", "count", "length", "len", "size", "env", "var", "hint", "url", "endpoint", NULL,
+    "type",    "mode",  "method", "name",  "names",    "header", "column",
+    "columns", "field", "fields", "count", "length",   "len",    "size",
+    "env",     "var",   "hint",   "url",   "endpoint", NULL,
 };
 
 static bool in_list(const char *s, size_t n, const char *const *list)

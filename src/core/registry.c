@@ -10,17 +10,31 @@
 
 #define SPEC_MAX_BYTES (1u << 20)
 
-static const char *const top_keys[] = {
-    "capabilities", "compatibility", "configSchema", "constraints", "description", "examples",
-    "limits",       "llmHints",      "loggingPolicy", "modes",      "name",        "redaction",
-    "secrets",      "title",         "version",       "x-connection-fields", "x-runtime",
-    "x-secret",     NULL};
-static const char *const required_keys[] = {"name", "version", "modes", "capabilities",
-                                             "configSchema", NULL};
-static const char *const known_modes[] = {"extract", "write", "load", "transform", "discover",
-                                          "analyze", "stream", NULL};
-static const char *const known_caps[] = {"discover", "adHocAnalytics", "inMemoryMove",
-                                         "streaming", "bulkOperations", "transactions",
+static const char *const top_keys[] = {"capabilities",
+                                       "compatibility",
+                                       "configSchema",
+                                       "constraints",
+                                       "description",
+                                       "examples",
+                                       "limits",
+                                       "llmHints",
+                                       "loggingPolicy",
+                                       "modes",
+                                       "name",
+                                       "redaction",
+                                       "secrets",
+                                       "title",
+                                       "version",
+                                       "x-connection-fields",
+                                       "x-runtime",
+                                       "x-secret",
+                                       NULL};
+static const char *const required_keys[] = {"name",         "version",      "modes",
+                                            "capabilities", "configSchema", NULL};
+static const char *const known_modes[] = {"extract",  "write",   "load",   "transform",
+                                          "discover", "analyze", "stream", NULL};
+static const char *const known_caps[] = {"discover",     "adHocAnalytics",   "inMemoryMove",
+                                         "streaming",    "bulkOperations",   "transactions",
                                          "partitioning", "customTransforms", NULL};
 static const char *const overrides[] = {"allowed", "forbidden", "warning", NULL};
 
@@ -40,7 +54,7 @@ static bool listed(const char *s, const char *const *list)
     return false;
 }
 
-#define ERR(ck, at, path, fix, ...)                                                            \
+#define ERR(ck, at, path, fix, ...)                                                                \
     osr_diag_add((ck)->d, OSR_SEV_ERROR, "SPEC001", (ck)->file, at, path, fix, __VA_ARGS__)
 
 static void check_top(struct checker *ck, const struct osr_ynode *doc, const char *dir_name)
@@ -59,15 +73,13 @@ static void check_top(struct checker *ck, const struct osr_ynode *doc, const cha
     }
     if (name && (!osr_ynode_is_str(name) || strcmp(name->str, dir_name) != 0))
         ERR(ck, name, "name", "make it equal to the directory name",
-            "name '%s' does not match its directory '%s'", name->str ? name->str : "",
-            dir_name);
+            "name '%s' does not match its directory '%s'", name->str ? name->str : "", dir_name);
     if (version && !osr_ynode_is_str(version))
         ERR(ck, version, "version", "quote it, e.g. version: \"1.0.0\"",
             "version must be a string like \"1.0.0\"");
 }
 
-static void check_modes(struct checker *ck, const struct osr_ynode *modes,
-                        struct osr_component *c)
+static void check_modes(struct checker *ck, const struct osr_ynode *modes, struct osr_component *c)
 {
     if (!modes)
         return;
@@ -79,8 +91,8 @@ static void check_modes(struct checker *ck, const struct osr_ynode *modes,
     for (size_t i = 0; i < modes->n; i++) {
         const struct osr_ynode *m = modes->items[i];
         if (!osr_ynode_is_str(m) || !listed(m->str, known_modes))
-            ERR(ck, m, "modes", "use extract, write, transform or discover",
-                "unknown mode '%s'", m->str ? m->str : osr_ykind_name(m->kind));
+            ERR(ck, m, "modes", "use extract, write, transform or discover", "unknown mode '%s'",
+                m->str ? m->str : osr_ykind_name(m->kind));
         else if (osr_strv_contains(&c->modes, m->str))
             ERR(ck, m, "modes", NULL, "mode '%s' is listed twice", m->str);
         else
@@ -157,8 +169,8 @@ static void check_pointers(struct checker *ck, const struct osr_ynode *list, con
         const struct osr_ynode *p = list->items[i];
         char *first;
         if (!osr_ynode_is_str(p) || !pointer_valid(p->str)) {
-            ERR(ck, p, key, "write a JSON pointer such as /password",
-                "'%s' is not a JSON pointer", p->str ? p->str : "");
+            ERR(ck, p, key, "write a JSON pointer such as /password", "'%s' is not a JSON pointer",
+                p->str ? p->str : "");
             continue;
         }
         first = osr_xstrndup(p->str + 1, strcspn(p->str + 1, "/"));
@@ -247,8 +259,8 @@ static void check_example(struct checker *ck, const struct osr_ynode *ex,
     for (size_t i = 0; i < cfg->n; i++) {
         const struct osr_ynode *p = osr_ynode_get(props, cfg->keys[i]->str);
         if (!p)
-            ERR(ck, cfg->keys[i], "examples", NULL, "example %zu uses unknown field '%s'",
-                idx + 1, cfg->keys[i]->str);
+            ERR(ck, cfg->keys[i], "examples", NULL, "example %zu uses unknown field '%s'", idx + 1,
+                cfg->keys[i]->str);
         else if (!matches_type(cfg->items[i], osr_ynode_get(p, "type")))
             ERR(ck, cfg->items[i], "examples", NULL, "example %zu: field '%s' has the wrong type",
                 idx + 1, cfg->keys[i]->str);
@@ -331,8 +343,7 @@ static void load_one(struct osr_registry *r, const char *dir_name, struct osr_di
     ck.file = c.file;
     free(dir);
     if (osr_fs_read_file(&text, c.file, SPEC_MAX_BYTES) < 0) {
-        osr_diag_add(d, OSR_SEV_ERROR, "SPEC010", c.file, NULL, NULL, NULL, "%s",
-                     osr_error_last());
+        osr_diag_add(d, OSR_SEV_ERROR, "SPEC010", c.file, NULL, NULL, NULL, "%s", osr_error_last());
     } else if (osr_yaml_parse(&doc, &err, text.ptr, text.len, NULL) < 0) {
         osr_diag_add_at(d, OSR_SEV_ERROR, "SPEC011", c.file, err.line, err.col, NULL,
                         "fix the YAML syntax at this position", "%s", err.message);
@@ -372,8 +383,7 @@ int osr_registry_load(struct osr_registry *r, const char *root, const char *pref
     r->root = osr_xstrdup(root);
     dir = opendir(root);
     if (!dir)
-        return osr_error_set_errno(-OSR_ENOTFOUND, "cannot read the components directory %s",
-                                   root);
+        return osr_error_set_errno(-OSR_ENOTFOUND, "cannot read the components directory %s", root);
     while ((e = readdir(dir))) {
         char *spec;
         if (e->d_name[0] == '.' || (prefix && strncmp(e->d_name, prefix, strlen(prefix)) != 0))

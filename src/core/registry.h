@@ -19,8 +19,8 @@
 struct osr_component {
     char *name;
     char *file;
-    json_t *spec;                   /* the whole spec as JSON */
-    struct osr_strv modes;          /* as written in the spec */
+    json_t *spec;                    /* the whole spec as JSON */
+    struct osr_strv modes;           /* as written in the spec */
     struct osr_strv secret_pointers; /* union of `secrets` and `x-secret`, in order */
 };
 

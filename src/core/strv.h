@@ -11,7 +11,10 @@ struct osr_strv {
     size_t n, cap;
 };
 
-#define OSR_STRV_INIT {NULL, 0, 0}
+#define OSR_STRV_INIT                                                                              \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 void osr_strv_push(struct osr_strv *sv, const char *s);
 /* Adds s unless an equal string is present already. */

@@ -148,8 +148,7 @@ static void yaml_quote(struct osr_buf *b, const char *s)
     osr_buf_putc(b, '"');
 }
 
-static int write_file(struct osr_init_result *res, const char *rel, const char *data,
-                      mode_t mode)
+static int write_file(struct osr_init_result *res, const char *rel, const char *data, mode_t mode)
 {
     char *path = osr_path_join(res->base_path, rel);
     int rc = osr_fs_write_atomic(path, data, strlen(data), mode);

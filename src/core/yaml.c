@@ -358,8 +358,8 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev)
 static int on_start(struct builder *b, const yaml_event_t *ev, enum osr_ykind kind)
 {
     struct osr_ynode *n;
-    const yaml_char_t *anchor = kind == OSR_Y_SEQ ? ev->data.sequence_start.anchor
-                                                  : ev->data.mapping_start.anchor;
+    const yaml_char_t *anchor =
+        kind == OSR_Y_SEQ ? ev->data.sequence_start.anchor : ev->data.mapping_start.anchor;
     unsigned line = (unsigned)ev->start_mark.line + 1, col = (unsigned)ev->start_mark.column + 1;
 
     if (b->depth >= b->lim->max_depth)
@@ -368,8 +368,8 @@ static int on_start(struct builder *b, const yaml_event_t *ev, enum osr_ykind ki
     if (b->depth > 0) {
         struct frame *top = &b->stack[b->depth - 1];
         if (top->node->kind == OSR_Y_MAP && !top->key)
-            return fail(b, -OSR_EPARSE, line, col,
-                        "a mapping key must be a plain value, not a %s", osr_ykind_name(kind));
+            return fail(b, -OSR_EPARSE, line, col, "a mapping key must be a plain value, not a %s",
+                        osr_ykind_name(kind));
     }
     n = node_new(b, kind, ev->start_mark);
     if (!n)
@@ -448,8 +448,8 @@ static void builder_dispose(struct builder *b)
     free(b->anchors);
 }
 
-int osr_yaml_parse(struct osr_ynode **out, struct osr_yaml_error *err, const char *text,
-                   size_t len, const struct osr_yaml_limits *limits)
+int osr_yaml_parse(struct osr_ynode **out, struct osr_yaml_error *err, const char *text, size_t len,
+                   const struct osr_yaml_limits *limits)
 {
     struct builder b = {.lim = limits ? limits : &osr_yaml_default_limits, .err = err};
     yaml_parser_t parser;
@@ -464,7 +464,8 @@ int osr_yaml_parse(struct osr_ynode **out, struct osr_yaml_error *err, const cha
         return fail(&b, -OSR_ELIMIT, 0, 0, "document is %zu bytes, over the limit of %zu bytes",
                     len, b.lim->max_bytes);
     if (!osr_utf8_check(text, len, &line, &col))
-        return fail(&b, -OSR_EPARSE, line, col, "invalid UTF-8 or NUL byte; save the file as UTF-8");
+        return fail(&b, -OSR_EPARSE, line, col,
+                    "invalid UTF-8 or NUL byte; save the file as UTF-8");
     if (!yaml_parser_initialize(&parser))
         return fail(&b, -OSR_EPARSE, 0, 0, "cannot initialise the YAML parser");
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);

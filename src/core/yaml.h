@@ -60,8 +60,8 @@ struct osr_yaml_error {
  * document) owned by the caller (osr_ynode_free). On failure returns -OSR_EPARSE or
  * -OSR_ELIMIT, fills *err and sets the last error to "line:col: message".
  */
-int osr_yaml_parse(struct osr_ynode **out, struct osr_yaml_error *err, const char *text,
-                   size_t len, const struct osr_yaml_limits *limits);
+int osr_yaml_parse(struct osr_ynode **out, struct osr_yaml_error *err, const char *text, size_t len,
+                   const struct osr_yaml_limits *limits);
 void osr_ynode_free(struct osr_ynode *node);
 
 /* The value for `key` in a mapping (borrowed), or NULL when absent or not a mapping. */

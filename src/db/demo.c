@@ -32,22 +32,22 @@ static uint32_t below(struct rng *r, uint32_t n)
 }
 
 static const char *const first_names[] = {
-    "Ada", "Bruno", "Chiara", "Dmitri", "Elena", "Farid", "Greta", "Hugo", "Ines", "Jonas",
-    "Kaito", "Lena", "Mateo", "Nora", "Omar", "Petra", "Quinn", "Rosa", "Sven", "Tariq",
-    "Uma", "Viktor", "Wanda", "Ximena", "Yusuf", "Zoe", "Amélie", "Björn", "Çelik", "Łucja"};
-static const char *const last_names[] = {
-    "Novak", "Rossi", "Schmidt", "Garcia", "Kowalski", "Dubois", "Jensen", "Silva", "Tanaka",
-    "Müller", "Horvat", "Costa", "Nielsen", "Ivanova", "Okafor", "Larsen", "Moreau", "Svoboda",
-    "Fischer", "Lindqvist"};
-static const char *const countries[] = {"CZ", "DE", "FR", "IT", "ES", "PL", "SE", "NL",
-                                        "US", "GB", "JP", "BR"};
-static const char *const categories[] = {"books", "garden", "kitchen", "outdoor", "toys",
-                                         "electronics"};
-static const char *const adjectives[] = {"Classic", "Compact", "Deluxe", "Eco", "Pro",
-                                         "Smart", "Travel", "Vintage", "Quiet", "Rugged"};
-static const char *const nouns[] = {"Lamp", "Kettle", "Backpack", "Notebook", "Speaker",
-                                    "Planter", "Puzzle", "Thermos", "Tent", "Blender"};
-static const char *const statuses[] = {"delivered", "delivered", "delivered", "shipped",
+    "Ada",   "Bruno",  "Chiara", "Dmitri", "Elena", "Farid", "Greta",  "Hugo",  "Ines",  "Jonas",
+    "Kaito", "Lena",   "Mateo",  "Nora",   "Omar",  "Petra", "Quinn",  "Rosa",  "Sven",  "Tariq",
+    "Uma",   "Viktor", "Wanda",  "Ximena", "Yusuf", "Zoe",   "Amélie", "Björn", "Çelik", "Łucja"};
+static const char *const last_names[] = {"Novak",  "Rossi",  "Schmidt", "Garcia",  "Kowalski",
+                                         "Dubois", "Jensen", "Silva",   "Tanaka",  "Müller",
+                                         "Horvat", "Costa",  "Nielsen", "Ivanova", "Okafor",
+                                         "Larsen", "Moreau", "Svoboda", "Fischer", "Lindqvist"};
+static const char *const countries[] = {"CZ", "DE", "FR", "IT", "ES", "PL",
+                                        "SE", "NL", "US", "GB", "JP", "BR"};
+static const char *const categories[] = {"books",   "garden", "kitchen",
+                                         "outdoor", "toys",   "electronics"};
+static const char *const adjectives[] = {"Classic", "Compact", "Deluxe",  "Eco",   "Pro",
+                                         "Smart",   "Travel",  "Vintage", "Quiet", "Rugged"};
+static const char *const nouns[] = {"Lamp",    "Kettle", "Backpack", "Notebook", "Speaker",
+                                    "Planter", "Puzzle", "Thermos",  "Tent",     "Blender"};
+static const char *const statuses[] = {"delivered",  "delivered", "delivered", "shipped",
                                        "processing", "cancelled", "refunded"};
 
 static const char schema_sql[] =
@@ -138,8 +138,7 @@ static int insert_customers(sqlite3 *db, struct rng *r)
         sqlite3_bind_int(st, 1, id);
         sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 3, email, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 4, countries[below(r, OSR_ARRAY_LEN(countries))], -1,
-                          SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, countries[below(r, OSR_ARRAY_LEN(countries))], -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 5, date, -1, SQLITE_TRANSIENT);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = osr_error_set(-OSR_EIO, "demo database: %s", sqlite3_errmsg(db));
