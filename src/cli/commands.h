@@ -14,5 +14,6 @@ int osr_cmd_validate(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_connections_list(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_components_list(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_components_show(struct osr_cli *cli, int argc, char **argv);
+int osr_cmd_mcp_run(struct osr_cli *cli, int argc, char **argv);
 
 #endif

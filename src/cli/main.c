@@ -22,6 +22,7 @@ static const struct command commands[] = {
     {"connections list", osr_cmd_connections_list, "list connections with secrets masked"},
     {"components list", osr_cmd_components_list, "list the component specs"},
     {"components show", osr_cmd_components_show, "show one component spec"},
+    {"mcp run", osr_cmd_mcp_run, "serve MCP over stdio or Streamable HTTP"},
 };
 
 static void print_help(void)

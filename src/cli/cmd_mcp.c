@@ -1,0 +1,164 @@
+/*
+ * cmd_mcp.c - `osiris mcp run`: the MCP server over stdio or Streamable HTTP.
+ *
+ * SIGTERM and SIGINT arrive through a signalfd on the event loop, so shutdown is an
+ * ordinary event: in-flight requests are cancelled, output is flushed, the loop ends.
+ */
+#include "cli/commands.h"
+#include "core/config.h"
+#include "core/error.h"
+#include "core/loop.h"
+#include "mcp/fixtures.h"
+#include "mcp/http.h"
+#include "mcp/instructions.h"
+#include "mcp/server.h"
+#include "mcp/stdio.h"
+#include "version.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "Usage: osiris mcp run [--transport stdio|http] [--listen HOST:PORT]\n"
+    "                      [--auth-token-file FILE] [--allow-origin ORIGIN]\n"
+    "                      [--conformance-fixtures] [--base-path DIR]\n\n"
+    "Serves the Model Context Protocol. With stdio (the default) the client starts this\n"
+    "command and speaks JSON-RPC over stdin/stdout, one message per line; logs go to stderr.\n"
+    "With http it listens on --listen (default 127.0.0.1:8765, from mcp.listen) and serves\n"
+    "Streamable HTTP at /mcp. A bearer token (--auth-token-file or OSIRIS_MCP_TOKEN) is\n"
+    "required when listening on a non-loopback address. Host and Origin must be loopback\n"
+    "names unless allowed with --allow-origin (repeatable through mcp.allowed_origins).\n"
+    "--conformance-fixtures adds the tools, resources and prompts of the official MCP\n"
+    "conformance suite; never use it in production.\n";
+
+struct run_state {
+    osr_loop *loop;
+    osr_mcp_stdio *stdio;
+    osr_mcp_http *http;
+    int sigfd;
+};
+
+static void on_signal(osr_loop *loop, int fd, short revents, void *payload)
+{
+    struct run_state *st = payload;
+    struct signalfd_siginfo si;
+
+    OSR_UNUSED(revents);
+    if (read(fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+        return;
+    fprintf(stderr, "osiris mcp: signal %u received, shutting down\n", si.ssi_signo);
+    if (st->stdio)
+        osr_mcp_stdio_shutdown(st->stdio);
+    osr_loop_stop(loop);
+}
+
+static long stdio_check(osr_loop *loop, void *payload)
+{
+    struct run_state *st = payload;
+
+    if (st->stdio && osr_mcp_stdio_finished(st->stdio))
+        osr_loop_stop(loop);
+    return -1;
+}
+
+static int setup_signals(struct run_state *st)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    st->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (st->sigfd < 0)
+        return -1;
+    return osr_loop_add_fd(st->loop, st->sigfd, POLLIN, on_signal, st);
+}
+
+struct mcp_opts {
+    const char *transport, *listen, *token_file, *allow_origin;
+    bool fixtures;
+};
+
+static int serve(struct osr_cli *cli, const struct mcp_opts *o, const struct osr_config *cfg)
+{
+    struct osr_mcp_server_opts so = {"osiris-mcp-server", "Osiris", OSR_VERSION,
+                                     osr_mcp_instructions};
+    struct run_state st = {.sigfd = -1};
+    size_t limit = (size_t)cfg->mcp.payload_limit_mb << 20;
+    osr_mcp_server *server;
+    int rc = OSR_EXIT_OK;
+
+    st.loop = osr_loop_new();
+    server = osr_mcp_server_new(st.loop, &so);
+    if (o->fixtures)
+        osr_mcp_fixtures_register(server);
+    if (setup_signals(&st) < 0) {
+        rc = osr_cli_error(cli, OSR_EXIT_FAIL, "MCP/SIGNALS", NULL, "cannot watch signals");
+        goto done;
+    }
+    if (strcmp(o->transport, "stdio") == 0) {
+        st.stdio = osr_mcp_stdio_new(server, 0, 1, limit);
+        osr_loop_add_hooks(st.loop, NULL, stdio_check, &st);
+    } else {
+        struct osr_mcp_http_opts ho = {.listen = o->listen ? o->listen : cfg->mcp.listen,
+                                       .token_file = o->token_file,
+                                       .allow_origin = o->allow_origin,
+                                       .allowed_origins = &cfg->mcp.allowed_origins,
+                                       .payload_limit = limit};
+        if (osr_mcp_http_start(&st.http, server, &ho) < 0) {
+            rc = osr_cli_error(cli, OSR_EXIT_USAGE, "MCP/HTTP", NULL, "%s", osr_error_last());
+            goto done;
+        }
+    }
+    osr_loop_run(st.loop);
+done:
+    osr_mcp_stdio_free(st.stdio);
+    osr_mcp_http_stop(st.http);
+    osr_mcp_server_free(server);
+    osr_loop_free(st.loop);
+    if (st.sigfd >= 0)
+        close(st.sigfd);
+    return rc;
+}
+
+int osr_cmd_mcp_run(struct osr_cli *cli, int argc, char **argv)
+{
+    struct mcp_opts o = {.transport = NULL};
+    bool selftest = false;
+    const struct osr_opt opts[] = {
+        {"transport", OSR_OPT_VALUE, &o.transport},
+        {"listen", OSR_OPT_VALUE, &o.listen},
+        {"auth-token-file", OSR_OPT_VALUE, &o.token_file},
+        {"allow-origin", OSR_OPT_VALUE, &o.allow_origin},
+        {"conformance-fixtures", OSR_OPT_FLAG, &o.fixtures},
+        {"selftest", OSR_OPT_FLAG, &selftest},
+        {NULL, 0, NULL},
+    };
+    struct osr_config cfg;
+    struct osr_diags d;
+    int rc;
+
+    cli->usage = usage;
+    if ((rc = osr_cli_parse(cli, argc, argv, opts, 0)) != 0)
+        return rc;
+    if (cli->help)
+        return osr_cli_help(cli);
+    if (selftest)
+        return osr_cli_error(cli, OSR_EXIT_FAIL, "MCP/NOT_AVAILABLE", NULL,
+                             "the selftest is not available in this build yet");
+    osr_diags_init(&d);
+    osr_config_load(&cfg, &d, cli->base_path);
+    if (!o.transport)
+        o.transport = cfg.mcp.transport;
+    if (strcmp(o.transport, "stdio") != 0 && strcmp(o.transport, "http") != 0)
+        rc = osr_cli_error(cli, OSR_EXIT_USAGE, "CLI/BAD_OPTION", "use stdio or http",
+                           "unknown transport '%s'", o.transport);
+    else
+        rc = serve(cli, &o, &cfg);
+    osr_config_dispose(&cfg);
+    osr_diags_dispose(&d);
+    return rc;
+}
