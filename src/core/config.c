@@ -255,29 +255,40 @@ static bool check_enum(struct osr_diags *d, const char *file, const struct field
     return false;
 }
 
+/* Replaces the list only when every item is valid, so a rejected value keeps the default. */
 static void set_strv(struct osr_config *cfg, struct osr_diags *d, const char *file,
                      const struct field *f, const struct osr_ynode *v)
 {
-    struct osr_strv *sv = slot(cfg, f);
+    struct osr_strv *sv = slot(cfg, f), items = OSR_STRV_INIT;
+    bool ok = true;
 
     if (v->kind == OSR_Y_STR && f->type == F_STR_OR_STRV) {
-        osr_strv_dispose(sv);
-        if (check_enum(d, file, f, v))
+        if (check_enum(d, file, f, v)) {
+            osr_strv_dispose(sv);
             strv_from_csv(sv, v->str);
+        }
         return;
     }
     if (v->kind != OSR_Y_SEQ) {
         type_error(d, file, f, v, "a list of strings");
         return;
     }
-    osr_strv_dispose(sv);
     for (size_t i = 0; i < v->n; i++) {
         const struct osr_ynode *it = v->items[i];
         if (it->kind == OSR_Y_SEQ || it->kind == OSR_Y_MAP || it->kind == OSR_Y_NULL) {
             type_error(d, file, f, it, "a list of strings");
+            ok = false;
         } else if (check_enum(d, file, f, it)) {
-            osr_strv_push(sv, it->str);
+            osr_strv_push(&items, it->str);
+        } else {
+            ok = false;
         }
+    }
+    if (ok) {
+        osr_strv_dispose(sv);
+        *sv = items;
+    } else {
+        osr_strv_dispose(&items);
     }
 }
 

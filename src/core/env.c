@@ -57,7 +57,8 @@ static bool parse_value(struct osr_buf *val, const char *p, const char *end)
     }
     const char *stop = end;
     for (const char *s = p; s < end; s++) {
-        if (*s == '#' && (s == p || s[-1] == ' ' || s[-1] == '\t')) {
+        /* p is inside the line, after '=': s[-1] is always readable. */
+        if (*s == '#' && (s[-1] == ' ' || s[-1] == '\t')) {
             stop = s;
             break;
         }

@@ -117,8 +117,12 @@ done:
 
 int osr_fs_mkdir_p(const char *path, mode_t mode)
 {
-    char *p = osr_xstrdup(path);
+    char *p;
     int rc = 0;
+
+    if (!path[0])
+        return osr_error_set(-OSR_EINVAL, "cannot create a directory with an empty name");
+    p = osr_xstrdup(path);
 
     for (char *s = p + 1;; s++) {
         char c = *s;

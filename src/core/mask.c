@@ -69,6 +69,20 @@ static size_t split_parts(const char *name, char *buf, size_t bufsz, const char 
     return np;
 }
 
+/* Words written together with a prefix, as in PGPASSWORD, sslpassword, accesstoken. */
+static bool ends_with_secret(const char *part, size_t n)
+{
+    static const char *const suffixes[] = {"password", "passwd",     "secret", "token",
+                                           "apikey",   "privatekey", NULL};
+
+    for (const char *const *suf = suffixes; *suf; suf++) {
+        size_t sl = strlen(*suf);
+        if (n > sl && memcmp(part + n - sl, *suf, sl) == 0)
+            return true;
+    }
+    return false;
+}
+
 bool osr_mask_is_secret_name(const char *name)
 {
     char buf[256];
@@ -82,7 +96,7 @@ bool osr_mask_is_secret_name(const char *name)
     for (size_t i = 0; i < np; i++) {
         if (in_list(parts[i], lens[i], exempt_parts))
             return false;
-        if (in_list(parts[i], lens[i], secret_parts))
+        if (in_list(parts[i], lens[i], secret_parts) || ends_with_secret(parts[i], lens[i]))
             secret = true;
     }
     if (secret && np > 1 && in_list(parts[np - 1], lens[np - 1], describing_last_parts))
@@ -109,7 +123,9 @@ static void mask_userinfo(struct osr_buf *out, const char *s, bool *changed)
             return;
         }
         auth = sch + 3;
-        end = auth + strcspn(auth, "/?# \t\n\"'");
+        /* libpq and most URL parsers take everything up to the last '@' before the path
+         * as userinfo, so a password may hold '?' or '#': the authority ends at '/'. */
+        end = auth + strcspn(auth, "/ \t\n\"'");
         for (const char *q = auth; q < end; q++) {
             if (*q == '@')
                 at = q;
@@ -129,7 +145,26 @@ static void mask_userinfo(struct osr_buf *out, const char *s, bool *changed)
     }
 }
 
-/* Masks values of `password=...` pairs in libpq-style conninfo strings. */
+/* At `hit` (the start of "password", any case), returns where the value starts when this
+ * is a conninfo pair ("password = v", "Password=v;"), or NULL. */
+static const char *conninfo_value(const char *s, const char *hit)
+{
+    const char *v = hit + 8;
+
+    if (hit > s && !isspace((unsigned char)hit[-1]) && !strchr("?&;", hit[-1]))
+        return NULL;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    if (*v != '=')
+        return NULL;
+    v++;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    return v;
+}
+
+/* Masks the values of `password=...` pairs in libpq-style (space separated) and
+ * ODBC/ADO-style (semicolon separated) connection strings. */
 static char *mask_conninfo(const char *s, bool *changed)
 {
     struct osr_buf out;
@@ -137,16 +172,15 @@ static char *mask_conninfo(const char *s, bool *changed)
 
     osr_buf_init(&out, OSR_BUF_UNLIMITED);
     while (*p) {
-        const char *hit = strstr(p, "password=");
-        const char *v, *e;
+        const char *hit = strcasestr(p, "password");
+        const char *v = hit ? conninfo_value(s, hit) : NULL, *e;
 
-        if (!hit || (hit > s && !isspace((unsigned char)hit[-1]) && !strchr("?&;", hit[-1]))) {
+        if (!v || *v == '\0' || strncmp(v, "${", 2) == 0) {
             size_t adv = hit ? (size_t)(hit - p) + 1 : strlen(p);
             osr_buf_put(&out, p, adv);
             p += adv;
             continue;
         }
-        v = hit + 9;
         if (*v == '\'') {
             e = v + 1;
             while (*e && *e != '\'')
@@ -154,7 +188,13 @@ static char *mask_conninfo(const char *s, bool *changed)
             if (*e)
                 e++;
         } else {
-            e = v + strcspn(v, hit > s && strchr("?&;", hit[-1]) ? "&;# \t\n" : " \t\n");
+            bool url_param = hit > s && strchr("?&;", hit[-1]);
+            e = v + strcspn(v, url_param ? "&;# \t\n" : "; \t\n");
+        }
+        if (e == v) {
+            osr_buf_put(&out, p, (size_t)(v - p));
+            p = v;
+            continue;
         }
         osr_buf_put(&out, p, (size_t)(v - p));
         osr_buf_puts(&out, OSR_MASKED);
@@ -175,7 +215,7 @@ char *osr_mask_dsn(const char *s, bool *changed)
     osr_buf_init(&out, OSR_BUF_UNLIMITED);
     mask_userinfo(&out, s, changed);
     tmp = osr_buf_take(&out);
-    if (strstr(tmp, "password=")) {
+    if (strcasestr(tmp, "password")) {
         char *m = mask_conninfo(tmp, changed);
         free(tmp);
         tmp = m;
@@ -218,6 +258,20 @@ static bool dsn_with_known_shape(const char *key, json_t *v)
     return strstr(s, "://") != NULL || (strchr(s, '=') != NULL && strchr(s, ' ') != NULL);
 }
 
+/* A DSN keeps its visible parts only when its password was found and masked; a DSN whose
+ * password cannot be located (or that has none) is masked whole, which is never a leak. */
+static void mask_dsn_field(json_t *obj, const char *key, json_t *v)
+{
+    bool changed = false;
+    char *m = osr_mask_dsn(json_string_value(v), &changed);
+
+    if (changed)
+        json_string_set(v, m);
+    else
+        mask_value(obj, key, v);
+    free(m);
+}
+
 void osr_mask_json(json_t *value, const struct osr_strv *extra_names)
 {
     const char *key;
@@ -229,7 +283,7 @@ void osr_mask_json(json_t *value, const struct osr_strv *extra_names)
         json_object_foreach_safe(value, tmp, key, v)
         {
             if (name_is_secret(key, extra_names) && dsn_with_known_shape(key, v))
-                mask_string_in_place(v);
+                mask_dsn_field(value, key, v);
             else if (name_is_secret(key, extra_names) && !json_is_object(v) && !json_is_array(v))
                 mask_value(value, key, v);
             else
@@ -242,31 +296,63 @@ void osr_mask_json(json_t *value, const struct osr_strv *extra_names)
     }
 }
 
+/* Decodes one JSON pointer segment in place (~1 is '/', ~0 is '~'). */
+static void unescape_segment(char *seg)
+{
+    char *out = seg;
+
+    for (char *in = seg; *in; in++) {
+        if (in[0] == '~' && (in[1] == '0' || in[1] == '1')) {
+            *out++ = in[1] == '0' ? '~' : '/';
+            in++;
+        } else {
+            *out++ = *in;
+        }
+    }
+    *out = '\0';
+}
+
+static json_t *child(json_t *cur, const char *seg, size_t *index)
+{
+    char *end;
+    unsigned long long i;
+
+    if (json_is_object(cur))
+        return json_object_get(cur, seg);
+    if (!json_is_array(cur) || !*seg || (seg[0] == '0' && seg[1]))
+        return NULL;
+    i = strtoull(seg, &end, 10);
+    if (*end || i >= json_array_size(cur))
+        return NULL;
+    *index = (size_t)i;
+    return json_array_get(cur, (size_t)i);
+}
+
 void osr_mask_pointer(json_t *root, const char *pointer)
 {
     json_t *cur = root, *parent = NULL;
-    char *copy = osr_xstrdup(pointer), *seg = copy + 1, *next, *last = NULL;
+    char *copy, *seg, *next, *last = NULL;
+    size_t index = 0;
 
     if (pointer[0] != '/')
-        goto done;
-    while (seg) {
+        return;
+    copy = osr_xstrdup(pointer);
+    for (seg = copy + 1; seg && cur; seg = next) {
         next = strchr(seg, '/');
         if (next)
             *next++ = '\0';
+        unescape_segment(seg);
         parent = cur;
         last = seg;
-        if (json_is_object(cur))
-            cur = json_object_get(cur, seg);
-        else
-            cur = NULL;
-        if (!cur)
-            goto done;
-        seg = next;
+        cur = child(cur, seg, &index);
     }
-    if (parent && last && json_is_object(parent) && !json_is_null(cur) &&
-        !(json_is_string(cur) && is_unresolved_ref(json_string_value(cur))))
-        json_object_set_new(parent, last, json_string(OSR_MASKED));
-done:
+    if (cur && parent && !json_is_null(cur) &&
+        !(json_is_string(cur) && is_unresolved_ref(json_string_value(cur)))) {
+        if (json_is_array(parent))
+            json_array_set_new(parent, index, json_string(OSR_MASKED));
+        else
+            json_object_set_new(parent, last, json_string(OSR_MASKED));
+    }
     free(copy);
 }
 
@@ -330,11 +416,13 @@ static char *redact_pairs(const char *text)
     while (*p) {
         size_t used = 0;
 
-        if (isalpha((unsigned char)*p))
-            used = redact_pair(&out, p, text);
-        else if (strncmp(p, "Bearer ", 7) == 0 && p[7] && !isspace((unsigned char)p[7])) {
-            osr_buf_puts(&out, "Bearer " OSR_MASKED);
+        if (strncasecmp(p, "Bearer ", 7) == 0 && p[7] && !isspace((unsigned char)p[7]) &&
+            strncmp(p + 7, OSR_MASKED, strlen(OSR_MASKED)) != 0) {
+            osr_buf_put(&out, p, 7);
+            osr_buf_puts(&out, OSR_MASKED);
             used = 7 + strcspn(p + 7, " \t\n\r\"',;");
+        } else if (isalpha((unsigned char)*p)) {
+            used = redact_pair(&out, p, text);
         }
         if (used) {
             p += used;

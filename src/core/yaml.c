@@ -22,10 +22,23 @@ const struct osr_yaml_limits osr_yaml_default_limits = {
     .alias_budget = 10000,
 };
 
+/*
+ * A string index: open addressing over positions in some array of names (mapping keys or
+ * anchors), so duplicate-key checks and anchor lookups stay linear in the document size
+ * (a mapping of 100 000 keys must not take seconds).
+ */
+struct index {
+    size_t *slot; /* 1 + position, 0 when empty */
+    size_t cap, n;
+};
+
+typedef const char *(*name_at_fn)(const void *ctx, size_t pos, size_t *len);
+
 struct frame {
     struct osr_ynode *node;
     struct osr_ynode *key; /* mappings: the key waiting for its value */
     char *anchor;
+    struct index keys;
 };
 
 struct anchor {
@@ -34,6 +47,7 @@ struct anchor {
 };
 
 struct builder {
+    struct index anchor_index;
     const struct osr_yaml_limits *lim;
     struct osr_yaml_error *err;
     struct frame *stack;
@@ -44,6 +58,72 @@ struct builder {
     struct osr_ynode *root;
     int documents;
 };
+
+static uint64_t hash_name(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h;
+}
+
+/* The slot holding `name`, or the empty slot where it belongs. */
+static size_t *index_slot(struct index *ix, const char *name, size_t len, name_at_fn at,
+                          const void *ctx)
+{
+    size_t mask = ix->cap - 1, i = (size_t)hash_name(name, len) & mask;
+
+    for (;; i = (i + 1) & mask) {
+        size_t plen;
+        const char *other;
+        if (!ix->slot[i])
+            return &ix->slot[i];
+        other = at(ctx, ix->slot[i] - 1, &plen);
+        if (plen == len && memcmp(other, name, len) == 0)
+            return &ix->slot[i];
+    }
+}
+
+static void index_grow(struct index *ix, name_at_fn at, const void *ctx)
+{
+    struct index old = *ix;
+
+    ix->cap = old.cap ? old.cap * 2 : 16;
+    ix->slot = osr_xcalloc(ix->cap, sizeof(*ix->slot));
+    for (size_t i = 0; i < old.cap; i++) {
+        size_t len;
+        const char *name;
+        if (!old.slot[i])
+            continue;
+        name = at(ctx, old.slot[i] - 1, &len);
+        *index_slot(ix, name, len, at, ctx) = old.slot[i];
+    }
+    free(old.slot);
+}
+
+/* Looks `name` up; when absent, records it at position `pos`. Returns the existing
+ * position + 1, or 0 when it was added. */
+static size_t index_put(struct index *ix, const char *name, size_t len, size_t pos, name_at_fn at,
+                        const void *ctx)
+{
+    size_t *slot;
+
+    if ((ix->n + 1) * 2 > ix->cap)
+        index_grow(ix, at, ctx);
+    slot = index_slot(ix, name, len, at, ctx);
+    if (*slot)
+        return *slot;
+    *slot = pos + 1;
+    ix->n++;
+    return 0;
+}
+
+static void index_dispose(struct index *ix)
+{
+    free(ix->slot);
+    memset(ix, 0, sizeof(*ix));
+}
 
 static int fail(struct builder *b, int code, unsigned line, unsigned col, const char *fmt, ...)
     OSR_PRINTF(5, 6);
@@ -201,17 +281,27 @@ static void resolve_scalar(struct osr_ynode *n, const yaml_event_t *ev)
 
 static int attach(struct builder *b, struct osr_ynode *n, char *anchor);
 
+static const char *anchor_name_at(const void *ctx, size_t pos, size_t *len)
+{
+    const struct builder *b = ctx;
+    *len = strlen(b->anchors[pos].name);
+    return b->anchors[pos].name;
+}
+
 static int register_anchor(struct builder *b, const char *name, struct osr_ynode *node)
 {
-    for (size_t i = 0; i < b->n_anchors; i++) {
-        if (strcmp(b->anchors[i].name, name) == 0) {
-            b->anchors[i].node = node; /* YAML allows an anchor to be redefined */
-            return 0;
-        }
-    }
+    size_t found;
+
     b->anchors = osr_xgrow(b->anchors, &b->anchors_cap, b->n_anchors + 1, sizeof(*b->anchors));
     b->anchors[b->n_anchors].name = osr_xstrdup(name);
     b->anchors[b->n_anchors].node = node;
+    found = index_put(&b->anchor_index, name, strlen(name), b->n_anchors, anchor_name_at, b);
+    if (found) {
+        /* YAML allows an anchor to be redefined: the newest definition wins. */
+        free(b->anchors[b->n_anchors].name);
+        b->anchors[found - 1].node = node;
+        return 0;
+    }
     b->n_anchors++;
     return 0;
 }
@@ -250,9 +340,11 @@ static int on_alias(struct builder *b, const yaml_event_t *ev)
     struct osr_ynode *copy;
     bool over = false;
 
-    for (size_t i = b->n_anchors; i-- > 0;) {
-        if (strcmp(b->anchors[i].name, name) != 0)
-            continue;
+    if (b->anchor_index.cap) {
+        size_t *slot = index_slot(&b->anchor_index, name, strlen(name), anchor_name_at, b);
+        size_t i = *slot ? *slot - 1 : 0;
+        if (!*slot)
+            goto missing;
         copy = copy_node(b, b->anchors[i].node, &over);
         if (over) {
             osr_ynode_free(copy);
@@ -265,28 +357,30 @@ static int on_alias(struct builder *b, const yaml_event_t *ev)
         copy->col = col;
         return attach(b, copy, NULL);
     }
+missing:
     return fail(b, -OSR_EPARSE, line, col,
                 "alias *%s refers to an anchor that is not defined before it (or is still open)",
                 name);
 }
 
-static bool key_equal(const struct osr_ynode *a, const struct osr_ynode *b)
+static const char *key_name_at(const void *ctx, size_t pos, size_t *len)
 {
-    return a->len == b->len && memcmp(a->str, b->str, a->len) == 0;
+    const struct osr_ynode *map = ctx;
+    *len = map->keys[pos]->len;
+    return map->keys[pos]->str;
 }
 
-static int add_pair(struct builder *b, struct osr_ynode *map, struct osr_ynode *key,
+static int add_pair(struct builder *b, struct frame *f, struct osr_ynode *key,
                     struct osr_ynode *val)
 {
-    size_t cap = map->n;
+    struct osr_ynode *map = f->node;
+    size_t cap, found = index_put(&f->keys, key->str, key->len, map->n, key_name_at, map);
 
-    for (size_t i = 0; i < map->n; i++) {
-        if (key_equal(map->keys[i], key))
-            return fail(b, -OSR_EPARSE, key->line, key->col,
-                        "duplicate key '%s' (first defined at line %u); remove one of them",
-                        key->str, map->keys[i]->line);
-    }
-    /* Grow by exact doubling: capacity is implied by n being a power of two. */
+    if (found)
+        return fail(b, -OSR_EPARSE, key->line, key->col,
+                    "duplicate key '%s' (first defined at line %u); remove one of them", key->str,
+                    map->keys[found - 1]->line);
+    /* Grow by doubling: capacity is implied by n being a power of two. */
     if ((map->n & (map->n - 1)) == 0) {
         cap = map->n ? map->n * 2 : 1;
         map->items = osr_xrealloc(map->items, cap * sizeof(*map->items));
@@ -331,7 +425,7 @@ static int attach(struct builder *b, struct osr_ynode *n, char *anchor)
             n->str = osr_xstrdup("");
         top->key = n;
     } else {
-        rc = add_pair(b, top->node, top->key, n);
+        rc = add_pair(b, top, top->key, n);
         if (rc < 0) {
             osr_ynode_free(top->key);
             osr_ynode_free(n);
@@ -379,6 +473,7 @@ static int on_start(struct builder *b, const yaml_event_t *ev, enum osr_ykind ki
     b->stack[b->depth].node = n;
     b->stack[b->depth].key = NULL;
     b->stack[b->depth].anchor = anchor ? osr_xstrdup((const char *)anchor) : NULL;
+    memset(&b->stack[b->depth].keys, 0, sizeof(b->stack[b->depth].keys));
     b->depth++;
     return 0;
 }
@@ -386,8 +481,10 @@ static int on_start(struct builder *b, const yaml_event_t *ev, enum osr_ykind ki
 static int on_end(struct builder *b)
 {
     struct frame f = b->stack[--b->depth];
-    int rc = attach(b, f.node, f.anchor);
+    int rc;
 
+    index_dispose(&f.keys);
+    rc = attach(b, f.node, f.anchor);
     free(f.anchor);
     return rc;
 }
@@ -441,11 +538,13 @@ static void builder_dispose(struct builder *b)
         osr_ynode_free(f->key);
         osr_ynode_free(f->node);
         free(f->anchor);
+        index_dispose(&f->keys);
     }
     free(b->stack);
     for (size_t i = 0; i < b->n_anchors; i++)
         free(b->anchors[i].name);
     free(b->anchors);
+    index_dispose(&b->anchor_index);
 }
 
 int osr_yaml_parse(struct osr_ynode **out, struct osr_yaml_error *err, const char *text, size_t len,

@@ -17,7 +17,7 @@ void osr_rpc_parse(struct osr_rpc_msg *m, const char *text, size_t len)
     json_t *v;
 
     memset(m, 0, sizeof(*m));
-    v = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
+    v = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY, &err);
     if (!v) {
         m->kind = OSR_RPC_INVALID;
         m->error_code = OSR_RPC_PARSE_ERROR;
