@@ -267,6 +267,23 @@ static void t_schema_2020(osr_mcp_req *req, json_t *args, void *p)
     free(text);
 }
 
+static void t_missing_capability(osr_mcp_req *req, json_t *args, void *p)
+{
+    if (!osr_mcp_req_client_has(req, "sampling")) {
+        osr_mcp_req_error(req, -32021, "Missing required client capability: sampling",
+                          json_pack("{s:{s:{}}}", "requiredCapabilities", "sampling"));
+        return;
+    }
+    reply_text(req, "The client declared sampling");
+}
+
+static void t_log_now(osr_mcp_req *req, json_t *args, void *p)
+{
+    for (int i = 1; i <= 3; i++)
+        osr_mcp_req_log(req, "info", "conformance", json_pack("{s:i}", "step", i));
+    reply_text(req, "Logged three messages");
+}
+
 /* ---- resources and prompts ---- */
 
 static void r_static_text(osr_mcp_req *req, const char *uri, json_t *vars, void *p)
@@ -390,12 +407,20 @@ static void register_tools(osr_mcp_server *s)
     add_tool(s, "test_elicitation_sep1330_enums", "Asks for the five kinds of enumeration",
              no_args(), t_elicit_enums);
     add_tool(s, "json_schema_2020_12_tool", "Tool with JSON Schema 2020-12 features",
-             json_pack("{s:s, s:s, s:{s:{s:s, s:{s:{s:s}, s:{s:s}}}}, s:{s:{s:s}, s:{s:s}}, s:b}",
+             json_pack("{s:s, s:s, s:{s:{s:s, s:s, s:{s:{s:s}, s:{s:s}}}}, "
+                       "s:{s:{s:s}, s:{s:s}, s:{s:s}}, s:[{s:[{s:[s]}, {s:[s]}]}], "
+                       "s:{s:{s:{s:s}}}, s:{s:[s]}, s:{}, s:b}",
                        "$schema", "https://json-schema.org/draft/2020-12/schema", "type", "object",
-                       "$defs", "address", "type", "object", "properties", "street", "type",
-                       "string", "city", "type", "string", "properties", "name", "type", "string",
-                       "address", "$ref", "#/$defs/address", "additionalProperties", 0),
+                       "$defs", "address", "$anchor", "address", "type", "object", "properties",
+                       "street", "type", "string", "city", "type", "string", "properties", "name",
+                       "type", "string", "address", "$ref", "#/$defs/address", "country", "type",
+                       "string", "allOf", "anyOf", "required", "name", "required", "address", "if",
+                       "properties", "country", "const", "US", "then", "required", "address",
+                       "else", "additionalProperties", 0),
              t_schema_2020);
+    add_tool(s, "test_missing_capability", "Needs the client's sampling capability", no_args(),
+             t_missing_capability);
+    add_tool(s, "test_logging_tool", "Sends three log messages at once", no_args(), t_log_now);
 }
 
 static void register_resources(osr_mcp_server *s)

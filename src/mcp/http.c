@@ -45,6 +45,7 @@ struct stream {
     bool too_big, handled, is_get;
     json_t *pending; /* messages pushed before the response format is chosen */
     bool sse, final, suspended;
+    bool modern; /* served under the stateless revision: errors map to HTTP statuses */
     struct osr_buf out;
     size_t out_off;
     uint64_t event_seq;
@@ -414,18 +415,110 @@ static bool is_modern(json_t *msg)
     return json_object_get(meta, "io.modelcontextprotocol/protocolVersion") != NULL;
 }
 
+/* The stateless revision maps protocol errors to HTTP statuses. */
+static unsigned modern_status(json_t *msg)
+{
+    json_t *code = json_object_get(json_object_get(msg, "error"), "code");
+
+    switch (json_is_integer(code) ? (int)json_integer_value(code) : 0) {
+    case OSR_RPC_METHOD_NOT_FOUND:
+        return 404;
+    case OSR_RPC_INVALID_PARAMS:
+    case OSR_RPC_HEADER_MISMATCH:
+    case OSR_RPC_MISSING_CAPABILITY:
+    case OSR_RPC_UNSUPPORTED_VERSION:
+    case OSR_RPC_INVALID_REQUEST:
+    case OSR_RPC_PARSE_ERROR:
+        return 400;
+    default:
+        return 200;
+    }
+}
+
 static enum MHD_Result answer_post(struct stream *st, struct hsession *hs, bool created)
 {
     const char *sid = created ? osr_mcp_session_id(hs->session) : NULL;
     enum MHD_Result ret;
 
     if (st->final && json_array_size(st->pending) == 1) {
-        char *text = osr_rpc_dump(json_array_get(st->pending, 0), NULL);
-        ret = send_body(st, 200, "application/json", text, sid);
+        json_t *msg = json_array_get(st->pending, 0);
+        char *text = osr_rpc_dump(msg, NULL);
+        ret = send_body(st, st->modern ? modern_status(msg) : 200, "application/json", text, sid);
         free(text);
         return ret;
     }
     return start_sse(st, sid);
+}
+
+static bool modern_header(struct stream *st)
+{
+    const char *v = header(st, "MCP-Protocol-Version");
+    return v && strcmp(v, OSR_MCP_MODERN_VERSION) == 0;
+}
+
+/* The name a stateless request's Mcp-Name header must repeat, if any. */
+static const char *name_field(json_t *msg)
+{
+    const char *method = json_string_value(json_object_get(msg, "method"));
+    json_t *params = json_object_get(msg, "params");
+
+    if (!method)
+        return NULL;
+    if (strcmp(method, "tools/call") == 0 || strcmp(method, "prompts/get") == 0)
+        return json_string_value(json_object_get(params, "name"));
+    if (strcmp(method, "resources/read") == 0)
+        return json_string_value(json_object_get(params, "uri"));
+    return NULL;
+}
+
+/* Header values compared without the optional whitespace around them (RFC 9110 5.5). */
+static bool header_equals(const char *h, const char *value)
+{
+    size_t n;
+
+    while (*h == ' ' || *h == '\t')
+        h++;
+    n = strlen(h);
+    while (n && (h[n - 1] == ' ' || h[n - 1] == '\t'))
+        n--;
+    return strlen(value) == n && strncmp(h, value, n) == 0;
+}
+
+/* Headers that mirror the body must be present and agree with it: 400 with -32020
+ * otherwise. Responses and notifications carry no method header requirement. */
+static const char *header_mismatch(struct stream *st, json_t *msg)
+{
+    const char *hv = header(st, "MCP-Protocol-Version");
+    const char *hm = header(st, "Mcp-Method"), *hn = header(st, "Mcp-Name");
+    json_t *meta = json_object_get(json_object_get(msg, "params"), "_meta");
+    const char *mv =
+        json_string_value(json_object_get(meta, "io.modelcontextprotocol/protocolVersion"));
+    const char *method = json_string_value(json_object_get(msg, "method"));
+    const char *name = name_field(msg);
+
+    if (hv && mv && !header_equals(hv, mv))
+        return "Header mismatch: MCP-Protocol-Version differs from _meta protocolVersion";
+    if (method && json_object_get(msg, "id") && !hm)
+        return "Header mismatch: the Mcp-Method header is required";
+    if (hm && method && !header_equals(hm, method))
+        return "Header mismatch: Mcp-Method differs from the request method";
+    if (name && !hn)
+        return "Header mismatch: the Mcp-Name header is required for this method";
+    if (hn && name && !header_equals(hn, name))
+        return "Header mismatch: Mcp-Name differs from the request's name or uri";
+    return NULL;
+}
+
+static enum MHD_Result send_rpc_error_id(struct stream *st, unsigned status, json_t *id, int code,
+                                         const char *message)
+{
+    json_t *err = osr_rpc_error(json_incref(id), code, message, NULL);
+    char *text = osr_rpc_dump(err, NULL);
+    enum MHD_Result r = send_body(st, status, "application/json", text, NULL);
+
+    free(text);
+    json_decref(err);
+    return r;
 }
 
 static struct hsession *session_for_post(struct stream *st, json_t *msg, bool *created,
@@ -436,6 +529,8 @@ static struct hsession *session_for_post(struct stream *st, json_t *msg, bool *c
     struct hsession *hs;
 
     *created = false;
+    if (!sid && (is_modern(msg) || modern_header(st)))
+        return h->stateless; /* before initialize: a modern initialize is a removed method */
     if (sid) {
         hs = hsession_find(h, sid);
         if (!hs)
@@ -450,8 +545,6 @@ static struct hsession *session_for_post(struct stream *st, json_t *msg, bool *c
         *created = true;
         return hsession_new(h, false);
     }
-    if (is_modern(msg))
-        return h->stateless;
     *ret = send_rpc_error(st, 400, -32000, "Bad Request: Mcp-Session-Id header is required");
     return NULL;
 }
@@ -483,7 +576,16 @@ static enum MHD_Result handle_post(struct stream *st)
         osr_rpc_msg_dispose(&m);
         return ret;
     }
-    if (!created && !version_header_ok(st, hs)) {
+    if (hs == st->h->stateless) {
+        const char *mismatch = header_mismatch(st, m.json);
+        st->modern = true;
+        if (mismatch) {
+            ret = send_rpc_error_id(st, 400, json_object_get(m.json, "id"), OSR_RPC_HEADER_MISMATCH,
+                                    mismatch);
+            osr_rpc_msg_dispose(&m);
+            return ret;
+        }
+    } else if (!created && !version_header_ok(st, hs)) {
         osr_rpc_msg_dispose(&m);
         return send_rpc_error(st, 400, -32000,
                               "Bad Request: unsupported or mismatched MCP-Protocol-Version");
@@ -722,6 +824,7 @@ int osr_mcp_http_start(osr_mcp_http **out, osr_mcp_server *s, const struct osr_m
     if (start_daemon(h, &sa) < 0)
         goto fail;
     h->stateless = hsession_new(h, true);
+    osr_mcp_session_set_stateless(h->stateless->session);
     h->last_sweep_ms = osr_now_ms();
     osr_loop_add_fd(h->loop, h->epoll_fd, POLLIN, on_epoll, h);
     osr_loop_add_hooks(h->loop, prepare, NULL, h);

@@ -216,6 +216,16 @@ static void set_next_cursor(json_t *result, size_t next, size_t total)
     json_object_set_new(result, "nextCursor", json_string(buf));
 }
 
+void osr_mcp__cache_hints(osr_mcp_req *req, json_t *result)
+{
+    /* Lists and built-in resources hold nothing user-specific; they may change with the
+     * workspace, so clients are told to re-fetch rather than keep them. */
+    if (!req->modern_meta)
+        return;
+    json_object_set_new(result, "ttlMs", json_integer(0));
+    json_object_set_new(result, "cacheScope", json_string("public"));
+}
+
 /* Runs a paginated list: `item(i)` builds entry i. */
 static void list_page(osr_mcp_req *req, json_t *params, const char *key, size_t total,
                       json_t *(*item)(osr_mcp_server *s, size_t i))
@@ -233,8 +243,7 @@ static void list_page(osr_mcp_req *req, json_t *params, const char *key, size_t 
         json_array_append_new(arr, item(s, i));
     result = json_pack("{s:o}", key, arr);
     set_next_cursor(result, end, total);
-    if (req->modern_meta)
-        json_object_set_new(result, "ttlMs", json_integer(0));
+    osr_mcp__cache_hints(req, result);
     osr_mcp_req_respond(req, result);
 }
 
@@ -278,13 +287,12 @@ static void m_ping(osr_mcp_req *req, json_t *params)
 static void m_discover(osr_mcp_req *req, json_t *params)
 {
     osr_mcp_server *s = req->session->server;
-    json_t *versions = json_pack("[s]", OSR_MCP_MODERN_VERSION), *result;
+    json_t *result;
 
     OSR_UNUSED(params);
-    for (const char *const *v = osr_mcp_versions; *v; v++)
-        json_array_append_new(versions, json_string(*v));
-    result = json_pack("{s:o, s:o, s:o}", "supportedVersions", versions, "capabilities",
-                       osr_mcp__capabilities(), "serverInfo", osr_mcp__server_info(s));
+    result = json_pack("{s:o, s:o, s:o, s:i, s:s}", "supportedVersions",
+                       osr_mcp__supported_versions(), "capabilities", osr_mcp__capabilities(),
+                       "serverInfo", osr_mcp__server_info(s), "ttlMs", 0, "cacheScope", "public");
     set_str(result, "instructions", s->instructions);
     osr_mcp_req_respond(req, result);
 }

@@ -180,6 +180,16 @@ void osr_mcp_session_free(osr_mcp_session *ss)
     free(ss);
 }
 
+void osr_mcp_session_set_stateless(osr_mcp_session *ss)
+{
+    ss->stateless = true;
+}
+
+bool osr_mcp_req_is_modern(const osr_mcp_req *req)
+{
+    return req->modern_meta != NULL;
+}
+
 const char *osr_mcp_session_id(const osr_mcp_session *ss)
 {
     return ss->id;
@@ -248,6 +258,9 @@ void osr_mcp_req_respond(osr_mcp_req *req, json_t *result)
         result = json_object();
     if (req->modern_meta && !json_object_get(result, "resultType"))
         json_object_set_new(result, "resultType", json_string("complete"));
+    if (req->modern_meta && strcmp(req->method, "resources/read") == 0 &&
+        !json_object_get(result, "ttlMs"))
+        osr_mcp__cache_hints(req, result);
     deliver(req, osr_rpc_result(json_incref(req->id), result));
 }
 
@@ -313,7 +326,9 @@ void osr_mcp_req_log(osr_mcp_req *req, const char *level, const char *logger, js
 {
     json_t *params;
 
-    if (osr_mcp__log_level_index(level) < req->session->log_level) {
+    int threshold = req->modern_meta ? req->log_level : req->session->log_level;
+
+    if (threshold < 0 || osr_mcp__log_level_index(level) < threshold) {
         json_decref(data);
         return;
     }
@@ -417,6 +432,65 @@ static json_t *modern_meta_of(json_t *params)
     return json_object_get(meta, "io.modelcontextprotocol/protocolVersion") ? meta : NULL;
 }
 
+/* A request uses the stateless revision when its session is stateless, or when it carries
+ * the revision's _meta before any initialize. */
+static bool is_modern(const osr_mcp_session *ss, json_t *params)
+{
+    return ss->stateless || (!ss->initialized && modern_meta_of(params));
+}
+
+/* Methods the stateless revision removed. */
+static bool removed_in_modern(const char *method)
+{
+    static const char *const removed[] = {
+        "initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe",
+        NULL};
+    for (const char *const *m = removed; *m; m++) {
+        if (strcmp(*m, method) == 0)
+            return true;
+    }
+    return false;
+}
+
+json_t *osr_mcp__supported_versions(void)
+{
+    json_t *versions = json_pack("[s]", OSR_MCP_MODERN_VERSION);
+
+    for (const char *const *v = osr_mcp_versions; *v; v++)
+        json_array_append_new(versions, json_string(*v));
+    return versions;
+}
+
+/* Checks the stateless revision's per-request _meta; sends the error and returns false. */
+static bool modern_meta_ok(osr_mcp_session *ss, struct osr_rpc_msg *m, void *origin,
+                           struct batch *b)
+{
+    json_t *meta = json_object_get(m->params, "_meta");
+    json_t *ver = json_object_get(meta, "io.modelcontextprotocol/protocolVersion");
+    json_t *caps = json_object_get(meta, "io.modelcontextprotocol/clientCapabilities");
+    json_t *err;
+
+    if (!json_is_object(meta) || !json_is_string(ver) || !json_is_object(caps)) {
+        send_error(ss, origin, m->id, OSR_RPC_INVALID_PARAMS,
+                   "Invalid params: _meta must carry io.modelcontextprotocol/protocolVersion and "
+                   "io.modelcontextprotocol/clientCapabilities",
+                   b);
+        return false;
+    }
+    if (strcmp(json_string_value(ver), OSR_MCP_MODERN_VERSION) == 0)
+        return true;
+    err = osr_rpc_error(
+        json_incref(m->id), OSR_RPC_UNSUPPORTED_VERSION, "Unsupported protocol version",
+        json_pack("{s:o, s:O}", "supported", osr_mcp__supported_versions(), "requested", ver));
+    if (b) {
+        json_array_append_new(b->responses, err);
+    } else {
+        ss->sink.send(ss->sink.ctx, err, origin, true);
+        json_decref(err);
+    }
+    return false;
+}
+
 static osr_mcp_req *req_new(osr_mcp_session *ss, struct osr_rpc_msg *m, void *origin,
                             struct batch *b)
 {
@@ -428,8 +502,12 @@ static osr_mcp_req *req_new(osr_mcp_session *ss, struct osr_rpc_msg *m, void *or
     req->method = osr_xstrdup(m->method);
     req->params = m->params ? json_incref(m->params) : json_object();
     req->progress_token = json_incref(json_object_get(meta, "progressToken"));
-    if (!ss->initialized)
-        req->modern_meta = json_incref(modern_meta_of(m->params));
+    if (is_modern(ss, m->params)) {
+        json_t *lvl = json_object_get(meta, "io.modelcontextprotocol/logLevel");
+        req->modern_meta = json_incref(meta);
+        req->log_level =
+            json_is_string(lvl) ? osr_mcp__log_level_index(json_string_value(lvl)) : -1;
+    }
     req->origin = origin;
     req->batch = b;
     snprintf(req->correlation_id, sizeof(req->correlation_id), "%.8s-%06llu", ss->id,
@@ -451,9 +529,15 @@ static void dispatch_request(osr_mcp_session *ss, struct osr_rpc_msg *m, void *o
     if (id_in_flight(ss, m->id))
         return send_error(ss, origin, m->id, OSR_RPC_INVALID_REQUEST,
                           "Invalid Request: this id is already used by a request in flight", b);
+    if (is_modern(ss, m->params)) {
+        if (!modern_meta_ok(ss, m, origin, b))
+            return;
+        if (removed_in_modern(m->method))
+            fn = NULL;
+    }
     if (!fn)
         return send_error(ss, origin, m->id, OSR_RPC_METHOD_NOT_FOUND, "Method not found", b);
-    if (!ss->initialized && !before_init_ok && !modern_meta_of(m->params))
+    if (!ss->initialized && !before_init_ok && !is_modern(ss, m->params))
         return send_error(ss, origin, m->id, OSR_RPC_INVALID_REQUEST,
                           "Server not initialized: send initialize first", b);
     req = req_new(ss, m, origin, b);

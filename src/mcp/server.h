@@ -97,6 +97,11 @@ void osr_mcp_server_resource_updated(osr_mcp_server *s, const char *uri);
 /* ---- sessions ---- */
 
 osr_mcp_session *osr_mcp_session_new(osr_mcp_server *s, const struct osr_mcp_sink *sink);
+/* Marks a session whose every request must use the stateless revision (the HTTP
+ * transport's session for requests without Mcp-Session-Id). */
+void osr_mcp_session_set_stateless(osr_mcp_session *ss);
+/* True when `req` is served under the stateless revision. */
+bool osr_mcp_req_is_modern(const osr_mcp_req *req);
 /* Cancels the session's requests (their cancel hooks run) and frees it. */
 void osr_mcp_session_free(osr_mcp_session *ss);
 /* Feeds one raw message. Returns true when the message calls for a response (so an HTTP

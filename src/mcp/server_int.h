@@ -84,6 +84,7 @@ struct osr_mcp_session {
     struct pending_call *pending;
     uint64_t out_seq, req_seq;
     struct osr_strv subscriptions;
+    bool stateless; /* every request must use the stateless revision */
     osr_mcp_session *next;
 };
 
@@ -94,6 +95,7 @@ struct osr_mcp_req {
     json_t *params;
     json_t *progress_token;
     json_t *modern_meta; /* the stateless revision's _meta, when the request used it */
+    int log_level;       /* modern requests: from _meta; -1 sends no log messages */
     void *origin;
     struct batch *batch;
     bool done, in_dispatch;
@@ -110,5 +112,9 @@ void osr_mcp__registries_free(osr_mcp_server *s);
 json_t *osr_mcp__capabilities(void);
 json_t *osr_mcp__server_info(const osr_mcp_server *s);
 int osr_mcp__log_level_index(const char *level);
+/* server.c: every version the server speaks, stateless revision first (new reference). */
+json_t *osr_mcp__supported_versions(void);
+/* methods.c: ttlMs and cacheScope on results of the stateless revision. */
+void osr_mcp__cache_hints(osr_mcp_req *req, json_t *result);
 
 #endif
