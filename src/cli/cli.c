@@ -98,7 +98,7 @@ void osr_cli_dispose(struct osr_cli *cli)
 
 void osr_cli_print_json(json_t *doc)
 {
-    json_dumpf(doc, stdout, JSON_INDENT(2));
+    json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
     fputc('\n', stdout);
     fflush(stdout);
     json_decref(doc);

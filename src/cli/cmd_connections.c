@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/mask.h"
 #include "core/registry.h"
+#include "db/doctor.h"
 
 static const char usage[] =
     "Usage: osiris connections list [--base-path DIR] [--json]\n\n"
@@ -166,6 +167,98 @@ int osr_cmd_connections_list(struct osr_cli *cli, int argc, char **argv)
     }
 done:
     osr_strv_dispose(&secret_names);
+    osr_connections_dispose(&conns);
+    osr_config_dispose(&cfg);
+    osr_diags_dispose(&d);
+    return rc;
+}
+
+static const char doctor_usage[] =
+    "Usage: osiris connections doctor [--connection @family.alias] [--base-path DIR] [--json]\n\n"
+    "Checks each connection for real: resolves its ${VAR} references (after loading .env),\n"
+    "connects with the family's client library and runs a check query (for supabase also\n"
+    "GET <url>/auth/v1/health). Reports per alias healthy, unhealthy or skipped, the latency\n"
+    "and, on failure, a category (auth, network, timeout, config, permission, unknown) and\n"
+    "a message with every secret removed. Exit code 3 when any alias is unhealthy.\n";
+
+static void doctor_table(json_t *doc)
+{
+    const char *fam, *alias;
+    json_t *aliases, *r;
+
+    printf("%-12s %-16s %-10s %10s  %s\n", "FAMILY", "ALIAS", "STATUS", "LATENCY", "DETAIL");
+    json_object_foreach(json_object_get(doc, "connections"), fam, aliases)
+    {
+        json_object_foreach(aliases, alias, r)
+        {
+            const char *status = json_string_value(json_object_get(r, "status"));
+            char detail[600];
+            snprintf(detail, sizeof(detail), "%s%s%s",
+                     strcmp(status, "healthy") ? json_string_value(json_object_get(r, "category"))
+                                               : "",
+                     strcmp(status, "healthy") ? ": " : "",
+                     json_string_value(json_object_get(r, "message")));
+            printf("%-12s %-16s %-10s %8.1fms  %s\n", fam, alias, status,
+                   json_number_value(json_object_get(r, "latency_ms")), detail);
+        }
+    }
+}
+
+int osr_cmd_connections_doctor(struct osr_cli *cli, int argc, char **argv)
+{
+    const char *only = NULL;
+    const struct osr_opt opts[] = {{"connection", OSR_OPT_VALUE, &only}, {NULL, 0, NULL}};
+    const struct osr_conn_alias *target = NULL;
+    struct osr_connections conns;
+    struct osr_config cfg;
+    struct osr_diags d;
+    json_t *fams, *doc;
+    int healthy = 0, unhealthy = 0, rc;
+
+    cli->usage = doctor_usage;
+    if ((rc = osr_cli_parse(cli, argc, argv, opts, 0)) != 0)
+        return rc;
+    if (cli->help)
+        return osr_cli_help(cli);
+    osr_diags_init(&d);
+    osr_config_load(&cfg, &d, cli->base_path);
+    osr_env_load_workspace(cfg.base_path, &d);
+    if (osr_connections_load(&conns, cfg.base_path, &d) < 0) {
+        rc = osr_cli_error(cli, OSR_EXIT_USAGE, "CONNECTIONS/INVALID_FILE",
+                           "run 'osiris validate' for every problem", "%s:%u:%u: %s",
+                           d.v[d.n - 1].file, d.v[d.n - 1].line, d.v[d.n - 1].col,
+                           d.v[d.n - 1].message);
+        goto done;
+    }
+    if (only && osr_connections_find(&target, &conns, only) < 0) {
+        rc = osr_cli_error(cli, OSR_EXIT_USAGE, "CONNECTIONS/NOT_FOUND",
+                           "run 'osiris connections list' to see the aliases", "%s",
+                           osr_error_last());
+        goto done;
+    }
+    fams = json_object();
+    for (size_t i = 0; i < conns.n; i++) {
+        const struct osr_conn_alias *a = &conns.v[i];
+        json_t *fam, *r;
+        if (target && a != target)
+            continue;
+        if (!(fam = json_object_get(fams, a->family)))
+            json_object_set_new(fams, a->family, fam = json_object());
+        r = osr_doctor_check(a, cfg.base_path);
+        healthy += strcmp(json_string_value(json_object_get(r, "status")), "healthy") == 0;
+        unhealthy += strcmp(json_string_value(json_object_get(r, "status")), "unhealthy") == 0;
+        json_object_set_new(fam, a->name, r);
+    }
+    doc = json_pack("{s:s, s:o, s:{s:i, s:i}}", "status", unhealthy ? "unhealthy" : "healthy",
+                    "connections", fams, "summary", "healthy", healthy, "unhealthy", unhealthy);
+    if (cli->json) {
+        osr_cli_print_json(doc);
+    } else {
+        doctor_table(doc);
+        json_decref(doc);
+    }
+    rc = unhealthy ? OSR_EXIT_CONN : OSR_EXIT_OK;
+done:
     osr_connections_dispose(&conns);
     osr_config_dispose(&cfg);
     osr_diags_dispose(&d);

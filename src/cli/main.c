@@ -20,6 +20,7 @@ static const struct command commands[] = {
     {"init", osr_cmd_init, "create a workspace (configuration, connections, demo database)"},
     {"validate", osr_cmd_validate, "check osiris.yaml and osiris_connections.yaml"},
     {"connections list", osr_cmd_connections_list, "list connections with secrets masked"},
+    {"connections doctor", osr_cmd_connections_doctor, "check each connection for real"},
     {"components list", osr_cmd_components_list, "list the component specs"},
     {"components show", osr_cmd_components_show, "show one component spec"},
     {"mcp run", osr_cmd_mcp_run, "serve MCP over stdio or Streamable HTTP"},

@@ -1,50 +1,33 @@
 /*
- * mhd_api.c - dlopen of libmicrohttpd (see mhd_api.h).
+ * mhd_api.c - libmicrohttpd resolved at run time (see mhd_api.h).
  */
 #include "mcp/mhd_api.h"
-#include "core/error.h"
-
-#include <dlfcn.h>
-#include <stdio.h>
+#include "core/dynload.h"
 
 static struct osr_mhd_api api;
 static bool loaded;
 
-#define RESOLVE(field, name)                                                                       \
-    do {                                                                                           \
-        *(void **)(&api.field) = dlsym(lib, name);                                                 \
-        if (!api.field) {                                                                          \
-            osr_error_set(-OSR_ENOTFOUND, "libmicrohttpd lacks %s", name);                         \
-            return NULL;                                                                           \
-        }                                                                                          \
-    } while (0)
-
 const struct osr_mhd_api *osr_mhd_api_get(void)
 {
-    void *lib;
+    const struct osr_dynsym syms[] = {
+        OSR_DYNSYM(api, start_daemon, "MHD_start_daemon"),
+        OSR_DYNSYM(api, stop_daemon, "MHD_stop_daemon"),
+        OSR_DYNSYM(api, run, "MHD_run"),
+        OSR_DYNSYM(api, get_daemon_info, "MHD_get_daemon_info"),
+        OSR_DYNSYM(api, get_timeout, "MHD_get_timeout"),
+        OSR_DYNSYM(api, lookup_connection_value, "MHD_lookup_connection_value"),
+        OSR_DYNSYM(api, create_response_from_buffer, "MHD_create_response_from_buffer"),
+        OSR_DYNSYM(api, create_response_from_callback, "MHD_create_response_from_callback"),
+        OSR_DYNSYM(api, add_response_header, "MHD_add_response_header"),
+        OSR_DYNSYM(api, queue_response, "MHD_queue_response"),
+        OSR_DYNSYM(api, destroy_response, "MHD_destroy_response"),
+        OSR_DYNSYM(api, suspend_connection, "MHD_suspend_connection"),
+        OSR_DYNSYM(api, resume_connection, "MHD_resume_connection"),
+    };
 
-    if (loaded)
-        return &api;
-    lib = dlopen("libmicrohttpd.so.12", RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-        osr_error_set(-OSR_ENOTFOUND,
-                      "cannot load libmicrohttpd.so.12 (install the libmicrohttpd12 package): %s",
-                      dlerror());
+    if (!loaded &&
+        osr_dynload("libmicrohttpd.so.12", "libmicrohttpd12", syms, OSR_ARRAY_LEN(syms)) < 0)
         return NULL;
-    }
-    RESOLVE(start_daemon, "MHD_start_daemon");
-    RESOLVE(stop_daemon, "MHD_stop_daemon");
-    RESOLVE(run, "MHD_run");
-    RESOLVE(get_daemon_info, "MHD_get_daemon_info");
-    RESOLVE(get_timeout, "MHD_get_timeout");
-    RESOLVE(lookup_connection_value, "MHD_lookup_connection_value");
-    RESOLVE(create_response_from_buffer, "MHD_create_response_from_buffer");
-    RESOLVE(create_response_from_callback, "MHD_create_response_from_callback");
-    RESOLVE(add_response_header, "MHD_add_response_header");
-    RESOLVE(queue_response, "MHD_queue_response");
-    RESOLVE(destroy_response, "MHD_destroy_response");
-    RESOLVE(suspend_connection, "MHD_suspend_connection");
-    RESOLVE(resume_connection, "MHD_resume_connection");
     loaded = true;
     return &api;
 }

@@ -1,0 +1,35 @@
+/*
+ * my_api.c - libmariadb resolved at run time (see my_api.h).
+ */
+/* mysql.h must come before compat.h (see mysql.c). */
+#include "db/my_api.h"
+
+#include "core/dynload.h"
+
+static struct osr_my_api api;
+static bool loaded;
+
+const struct osr_my_api *osr_my_api_get(void)
+{
+    const struct osr_dynsym syms[] = {
+        OSR_DYNSYM(api, init, "mysql_init"),
+        OSR_DYNSYM(api, options, "mysql_options"),
+        OSR_DYNSYM(api, real_connect, "mysql_real_connect"),
+        OSR_DYNSYM(api, error, "mysql_error"),
+        OSR_DYNSYM(api, errnum, "mysql_errno"),
+        OSR_DYNSYM(api, close, "mysql_close"),
+        OSR_DYNSYM(api, real_query, "mysql_real_query"),
+        OSR_DYNSYM(api, store_result, "mysql_store_result"),
+        OSR_DYNSYM(api, fetch_row, "mysql_fetch_row"),
+        OSR_DYNSYM(api, fetch_lengths, "mysql_fetch_lengths"),
+        OSR_DYNSYM(api, fetch_fields, "mysql_fetch_fields"),
+        OSR_DYNSYM(api, num_fields, "mysql_num_fields"),
+        OSR_DYNSYM(api, free_result, "mysql_free_result"),
+        OSR_DYNSYM(api, real_escape_string, "mysql_real_escape_string"),
+    };
+
+    if (!loaded && osr_dynload("libmariadb.so.3", "libmariadb3", syms, OSR_ARRAY_LEN(syms)) < 0)
+        return NULL;
+    loaded = true;
+    return &api;
+}

@@ -1,0 +1,503 @@
+/*
+ * postgres.c - the PostgreSQL connector (libpq, loaded on first use).
+ *
+ * Sessions opened for discovery set default_transaction_read_only, so the server itself
+ * refuses writes; every session gets the statement timeout, ISO dates and UTC. The catalog
+ * is read with three queries for the whole database (tables, columns, foreign keys), each
+ * answering in JSON built by the server, instead of one round trip per table or column.
+ * Supabase uses this connector too, over its Postgres endpoint.
+ */
+#include "db/postgres.h"
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "core/error.h"
+#include "db/pq_api.h"
+#include "db/values.h"
+
+#include <math.h>
+
+struct pg {
+    struct osr_db base;
+    const struct osr_pq_api *pq;
+    PGconn *conn;
+};
+
+static enum osr_db_category categorize(const char *msg)
+{
+    static const struct {
+        const char *needle;
+        enum osr_db_category c;
+    } rules[] = {
+        {"password authentication failed", OSR_DB_AUTH},
+        {"no password supplied", OSR_DB_AUTH},
+        {"authentication failed", OSR_DB_AUTH},
+        {"no pg_hba.conf entry", OSR_DB_AUTH},
+        {"timeout expired", OSR_DB_TIMEOUT},
+        {"statement timeout", OSR_DB_TIMEOUT},
+        {"canceling statement", OSR_DB_TIMEOUT},
+        {"permission denied", OSR_DB_PERMISSION},
+        {"does not exist", OSR_DB_CONFIG},
+        {"invalid connection option", OSR_DB_CONFIG},
+        {"invalid sslmode", OSR_DB_CONFIG},
+        {"invalid integer value", OSR_DB_CONFIG},
+        {"missing \"=\"", OSR_DB_CONFIG},
+        {"could not translate host name", OSR_DB_NETWORK},
+        {"Connection refused", OSR_DB_NETWORK},
+        {"could not connect", OSR_DB_NETWORK},
+        {"No route to host", OSR_DB_NETWORK},
+        {"server closed the connection", OSR_DB_NETWORK},
+        {"connection to server", OSR_DB_NETWORK},
+        {"SSL", OSR_DB_CONFIG},
+    };
+
+    for (size_t i = 0; i < OSR_ARRAY_LEN(rules); i++) {
+        if (strstr(msg, rules[i].needle))
+            return rules[i].c;
+    }
+    return OSR_DB_UNKNOWN;
+}
+
+static int pg_fail(struct pg *p, struct osr_db_error *e, const char *what, const char *msg)
+{
+    return osr_db_fail(e, categorize(msg), p->base.opts, "%s: %s", what, msg);
+}
+
+struct kv {
+    const char *keys[24];
+    const char *vals[24];
+    size_t n;
+};
+
+static void kv_add(struct kv *kv, const char *k, const char *v)
+{
+    if (v && kv->n < OSR_ARRAY_LEN(kv->keys) - 1) {
+        kv->keys[kv->n] = k;
+        kv->vals[kv->n] = v;
+        kv->n++;
+    }
+}
+
+static void int_field(json_t *cfg, const char *key, char *buf, size_t n, struct kv *kv,
+                      const char *kw)
+{
+    long long v = osr_db_cfg_int(cfg, key, -1);
+    if (v >= 0) {
+        snprintf(buf, n, "%lld", v);
+        kv_add(kv, kw, buf);
+    }
+}
+
+static PGconn *connect_with(const struct osr_pq_api *pq, json_t *cfg, const struct osr_db_opts *o)
+{
+    char port[24], timeout[24], options[192];
+    struct kv kv = {{0}, {0}, 0};
+    const char *dsn = osr_db_cfg_str(cfg, "dsn");
+    long long ct = osr_db_cfg_int(cfg, "connect_timeout", o->connect_timeout_s);
+    long long stt = osr_db_cfg_int(cfg, "statement_timeout", o->statement_timeout_s);
+
+    /* A dsn first, so the individual fields and our session options refine it. */
+    if (dsn)
+        kv_add(&kv, "dbname", dsn);
+    kv_add(&kv, "host", osr_db_cfg_str(cfg, "host"));
+    int_field(cfg, "port", port, sizeof(port), &kv, "port");
+    if (!dsn)
+        kv_add(&kv, "dbname", osr_db_cfg_str(cfg, "database"));
+    kv_add(&kv, "user", osr_db_cfg_str(cfg, "user"));
+    kv_add(&kv, "password", osr_db_cfg_str(cfg, "password"));
+    kv_add(&kv, "sslmode", osr_db_cfg_str(cfg, "sslmode"));
+    kv_add(&kv, "sslrootcert", osr_db_cfg_str(cfg, "sslrootcert"));
+    kv_add(&kv, "sslcert", osr_db_cfg_str(cfg, "sslcert"));
+    kv_add(&kv, "sslkey", osr_db_cfg_str(cfg, "sslkey"));
+    snprintf(timeout, sizeof(timeout), "%lld", ct > 0 ? ct : 5);
+    kv_add(&kv, "connect_timeout", timeout);
+    snprintf(options, sizeof(options),
+             "-c statement_timeout=%lld -c DateStyle=ISO -c TimeZone=UTC "
+             "-c client_encoding=UTF8%s",
+             (stt > 0 ? stt : 30) * 1000,
+             o->read_only ? " -c default_transaction_read_only=on" : "");
+    kv_add(&kv, "options", options);
+    kv_add(&kv, "application_name", "osiris");
+    kv.keys[kv.n] = NULL;
+    kv.vals[kv.n] = NULL;
+    return pq->connectdbParams(kv.keys, kv.vals, dsn ? 1 : 0);
+}
+
+int osr_db_pg_open(osr_db **out, json_t *cfg, const struct osr_db_opts *o,
+                   const struct osr_db_ops *ops, struct osr_db_error *e)
+{
+    const struct osr_pq_api *pq = osr_pq_api_get();
+    struct pg *p;
+
+    *out = NULL;
+    if (!pq)
+        return osr_db_fail(e, OSR_DB_CONFIG, o, "%s", osr_error_last());
+    p = osr_xcalloc(1, sizeof(*p));
+    p->base.ops = ops;
+    p->base.opts = o;
+    p->pq = pq;
+    p->conn = connect_with(pq, cfg, o);
+    if (!p->conn || pq->status(p->conn) != CONNECTION_OK) {
+        int rc =
+            pg_fail(p, e, "cannot connect", p->conn ? pq->errorMessage(p->conn) : "out of memory");
+        pq->finish(p->conn);
+        free(p);
+        return rc;
+    }
+    *out = &p->base;
+    return 0;
+}
+
+static int pg_open(osr_db **out, json_t *cfg, const struct osr_db_opts *o, struct osr_db_error *e)
+{
+    return osr_db_pg_open(out, cfg, o, &osr_db_postgres_ops, e);
+}
+
+/* Runs one statement; on failure fills e and returns NULL. */
+static PGresult *run(struct pg *p, const char *sql, int nparams, const char *const *params,
+                     struct osr_db_error *e, const char *what)
+{
+    PGresult *r = p->pq->execParams(p->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = p->pq->resultStatus(r);
+
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+        return r;
+    pg_fail(p, e, what, r ? p->pq->resultErrorMessage(r) : p->pq->errorMessage(p->conn));
+    p->pq->clear(r);
+    return NULL;
+}
+
+int osr_db_pg_ping(osr_db *db, struct osr_db_error *e)
+{
+    struct pg *p = (struct pg *)db;
+    PGresult *r = run(p, "SELECT 1", 0, NULL, e, "the check query failed");
+
+    if (!r)
+        return -OSR_ECONN;
+    p->pq->clear(r);
+    return 0;
+}
+
+/* The first cell of a one-row result parsed as JSON (new reference), or NULL. */
+static json_t *json_query(struct pg *p, const char *sql, struct osr_db_error *e, const char *what)
+{
+    PGresult *r = run(p, sql, 0, NULL, e, what);
+    json_error_t jerr;
+    json_t *j = NULL;
+
+    if (!r)
+        return NULL;
+    if (p->pq->ntuples(r) == 1 && !p->pq->getisnull(r, 0, 0))
+        j = json_loads(p->pq->getvalue(r, 0, 0), JSON_DECODE_ANY, &jerr);
+    else
+        j = json_array();
+    p->pq->clear(r);
+    if (!j)
+        osr_db_fail(e, OSR_DB_UNKNOWN, p->base.opts, "%s: unreadable catalog answer", what);
+    return j;
+}
+
+#define USER_SCHEMAS                                                                               \
+    "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' "  \
+    "AND n.nspname NOT LIKE 'pg\\_temp\\_%' "
+
+static int pg_list(osr_db *db, json_t **out, struct osr_db_error *e)
+{
+    struct pg *p = (struct pg *)db;
+
+    *out = json_query(p,
+                      "SELECT coalesce(json_agg(json_build_object('schema', n.nspname, 'name', "
+                      "c.relname, 'kind', CASE WHEN c.relkind IN ('v', 'm') THEN 'view' ELSE "
+                      "'table' END) ORDER BY n.nspname, c.relname), '[]') FROM pg_class c JOIN "
+                      "pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN "
+                      "('r', 'p', 'v', 'm', 'f') AND " USER_SCHEMAS,
+                      e, "cannot list tables");
+    return *out ? 0 : -OSR_ECONN;
+}
+
+static const char columns_sql[] =
+    "SELECT coalesce(json_agg(json_build_object('schema', n.nspname, 'table', c.relname, "
+    "'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'nullable', NOT "
+    "a.attnotnull, 'default', pg_get_expr(d.adbin, d.adrelid), 'primary_key', (SELECT "
+    "array_position(i.indkey::int2[], a.attnum) FROM pg_index i WHERE i.indrelid = c.oid AND "
+    "i.indisprimary)) ORDER BY n.nspname, c.relname, a.attnum), '[]') FROM pg_attribute a JOIN "
+    "pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN "
+    "pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attnum > 0 AND NOT "
+    "a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND " USER_SCHEMAS;
+
+static const char fks_sql[] =
+    "SELECT coalesce(json_agg(json_build_object('schema', n.nspname, 'table', c.relname, "
+    "'columns', (SELECT json_agg(a.attname ORDER BY k.ord) FROM unnest(con.conkey) WITH "
+    "ORDINALITY k(num, ord) JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = "
+    "k.num), 'references', json_build_object('schema', fn.nspname, 'table', fc.relname, "
+    "'columns', (SELECT json_agg(a.attname ORDER BY k.ord) FROM unnest(con.confkey) WITH "
+    "ORDINALITY k(num, ord) JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = "
+    "k.num))) ORDER BY n.nspname, c.relname, con.conname), '[]') FROM pg_constraint con JOIN "
+    "pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace JOIN "
+    "pg_class fc ON fc.oid = con.confrelid JOIN pg_namespace fn ON fn.oid = fc.relnamespace "
+    "WHERE con.contype = 'f' AND " USER_SCHEMAS;
+
+/* Index of the table objects by "schema\x1fname" for joining catalog rows to them. */
+static json_t *table_index(json_t *tables)
+{
+    json_t *idx = json_object(), *t;
+    size_t i;
+
+    json_array_foreach(tables, i, t)
+    {
+        char *key = osr_xasprintf("%s\x1f%s", json_string_value(json_object_get(t, "schema")),
+                                  json_string_value(json_object_get(t, "name")));
+        json_object_set_new(t, "columns", json_array());
+        json_object_set_new(t, "primary_key", json_array());
+        json_object_set_new(t, "foreign_keys", json_array());
+        json_object_set(idx, key, t);
+        free(key);
+    }
+    return idx;
+}
+
+static json_t *lookup(json_t *idx, json_t *row)
+{
+    char *key = osr_xasprintf("%s\x1f%s", json_string_value(json_object_get(row, "schema")),
+                              json_string_value(json_object_get(row, "table")));
+    json_t *t = json_object_get(idx, key);
+
+    free(key);
+    return t;
+}
+
+static void pk_in_order(json_t *table)
+{
+    json_t *cols = json_object_get(table, "columns"), *pk = json_object_get(table, "primary_key");
+
+    for (long long pos = 1;; pos++) {
+        size_t i, before = json_array_size(pk);
+        json_t *c;
+        json_array_foreach(cols, i, c)
+        {
+            if (json_integer_value(json_object_get(c, "primary_key")) == pos)
+                json_array_append(pk, json_object_get(c, "name"));
+        }
+        if (json_array_size(pk) == before)
+            return;
+    }
+}
+
+int osr_db_pg_describe(osr_db *db, json_t *tables, struct osr_db_error *e)
+{
+    struct pg *p = (struct pg *)db;
+    json_t *idx = table_index(tables), *cols, *fks, *row, *t;
+    size_t i;
+
+    cols = json_query(p, columns_sql, e, "cannot read columns");
+    fks = cols ? json_query(p, fks_sql, e, "cannot read foreign keys") : NULL;
+    if (!cols || !fks) {
+        json_decref(idx);
+        json_decref(cols);
+        return -OSR_ECONN;
+    }
+    json_array_foreach(cols, i, row)
+    {
+        if (!(t = lookup(idx, row)))
+            continue;
+        json_object_del(row, "schema");
+        json_object_del(row, "table");
+        json_array_append(json_object_get(t, "columns"), row);
+    }
+    json_array_foreach(fks, i, row)
+    {
+        if (!(t = lookup(idx, row)))
+            continue;
+        json_object_del(row, "schema");
+        json_object_del(row, "table");
+        json_array_append(json_object_get(t, "foreign_keys"), row);
+    }
+    json_array_foreach(tables, i, t) pk_in_order(t);
+    json_decref(cols);
+    json_decref(fks);
+    json_decref(idx);
+    return 0;
+}
+
+static char *qualified(struct pg *p, json_t *table)
+{
+    const char *schema = json_string_value(json_object_get(table, "schema"));
+    const char *name = json_string_value(json_object_get(table, "name"));
+    char *qs = p->pq->escapeIdentifier(p->conn, schema, strlen(schema));
+    char *qn = p->pq->escapeIdentifier(p->conn, name, strlen(name));
+    char *full = osr_xasprintf("%s.%s", qs ? qs : "\"\"", qn ? qn : "\"\"");
+
+    p->pq->freemem(qs);
+    p->pq->freemem(qn);
+    return full;
+}
+
+/* Tables the statistics say are large get the estimate; the others an exact count. */
+#define EXACT_COUNT_LIMIT 200000
+
+int osr_db_pg_count(osr_db *db, json_t *table, struct osr_db_error *e)
+{
+    struct pg *p = (struct pg *)db;
+    char *full = qualified(p, table), *sql;
+    const char *params[1] = {full};
+    PGresult *r = run(p, "SELECT reltuples::bigint FROM pg_class WHERE oid = $1::regclass", 1,
+                      params, e, "cannot read table statistics");
+    long long est = -1;
+
+    if (r && p->pq->ntuples(r) == 1)
+        est = strtoll(p->pq->getvalue(r, 0, 0), NULL, 10);
+    p->pq->clear(r);
+    if (!r) {
+        free(full);
+        return -OSR_ECONN;
+    }
+    if (est > EXACT_COUNT_LIMIT) {
+        json_object_set_new(table, "row_count", json_integer(est));
+        json_object_set_new(table, "row_count_exact", json_false());
+        free(full);
+        return 0;
+    }
+    sql = osr_xasprintf("SELECT count(*) FROM %s", full);
+    free(full);
+    r = run(p, sql, 0, NULL, e, "cannot count rows");
+    free(sql);
+    if (!r)
+        return -OSR_ECONN;
+    json_object_set_new(table, "row_count",
+                        json_integer(strtoll(p->pq->getvalue(r, 0, 0), NULL, 10)));
+    json_object_set_new(table, "row_count_exact", json_true());
+    p->pq->clear(r);
+    return 0;
+}
+
+/* A timestamp in ISO 8601: the space becomes 'T' and a +00 zone becomes 'Z'. */
+static json_t *iso_time(const char *v)
+{
+    char buf[64];
+    size_t n;
+
+    snprintf(buf, sizeof(buf), "%s", v);
+    if ((n = strlen(buf)) > 10 && buf[10] == ' ')
+        buf[10] = 'T';
+    if (n > 3 && strcmp(buf + n - 3, "+00") == 0)
+        snprintf(buf + n - 3, sizeof(buf) - (n - 3), "Z");
+    return json_string(buf);
+}
+
+static json_t *numeric(const char *v)
+{
+    size_t digits = 0;
+    for (const char *s = v; *s; s++)
+        digits += (*s >= '0' && *s <= '9');
+    /* Past 15 significant digits a double would change the value: keep the text. */
+    if (digits > 15 || strchr(v, 'N') || strchr(v, 'I'))
+        return json_string(v);
+    return json_real(strtod(v, NULL));
+}
+
+static json_t *pg_value(struct pg *p, PGresult *r, int row, int col, bool *cut)
+{
+    const char *v = p->pq->getvalue(r, row, col);
+    size_t len = (size_t)p->pq->getlength(r, row, col);
+    json_error_t jerr;
+    json_t *j;
+
+    if (p->pq->getisnull(r, row, col))
+        return json_null();
+    switch (p->pq->ftype(r, col)) {
+    case 20: /* int8 */
+    case 21: /* int2 */
+    case 23: /* int4 */
+        return json_integer(strtoll(v, NULL, 10));
+    case 700: /* float4 */
+    case 701: /* float8 */
+        return isfinite(strtod(v, NULL)) ? json_real(strtod(v, NULL)) : json_string(v);
+    case 1700:
+        return numeric(v);
+    case 16: /* bool */
+        return json_boolean(v[0] == 't');
+    case 17: { /* bytea, text form \x... */
+        size_t n;
+        unsigned char *bytes = p->pq->unescapeBytea((const unsigned char *)v, &n);
+        j = osr_db_bytes_value(bytes, n, cut);
+        p->pq->freemem(bytes);
+        return j;
+    }
+    case 1114: /* timestamp */
+    case 1184: /* timestamptz */
+        return iso_time(v);
+    case 114:  /* json */
+    case 3802: /* jsonb */
+        if (len <= OSR_DB_VALUE_MAX && (j = json_loadb(v, len, JSON_DECODE_ANY, &jerr)))
+            return j;
+        return osr_db_text_value(v, len, cut);
+    default:
+        return osr_db_text_value(v, len, cut);
+    }
+}
+
+static char *order_by(struct pg *p, json_t *table)
+{
+    json_t *pk = json_object_get(table, "primary_key"), *c;
+    struct osr_buf b;
+    size_t i;
+
+    osr_buf_init(&b, OSR_BUF_UNLIMITED);
+    json_array_foreach(pk, i, c)
+    {
+        const char *name = json_string_value(c);
+        char *q = p->pq->escapeIdentifier(p->conn, name, strlen(name));
+        osr_buf_printf(&b, "%s%s", i ? ", " : " ORDER BY ", q ? q : "\"\"");
+        p->pq->freemem(q);
+    }
+    return osr_buf_take(&b);
+}
+
+int osr_db_pg_sample(osr_db *db, json_t *table, int n, struct osr_db_error *e)
+{
+    struct pg *p = (struct pg *)db;
+    char *full = qualified(p, table), *order = order_by(p, table);
+    char *sql = osr_xasprintf("SELECT * FROM %s%s LIMIT %d", full, order, n);
+    PGresult *r = run(p, sql, 0, NULL, e, "cannot sample rows");
+    json_t *rows = json_array();
+    bool cut = false;
+
+    free(full);
+    free(order);
+    free(sql);
+    if (!r) {
+        json_decref(rows);
+        return -OSR_ECONN;
+    }
+    for (int row = 0; row < p->pq->ntuples(r); row++) {
+        json_t *obj = json_object();
+        for (int col = 0; col < p->pq->nfields(r); col++)
+            json_object_set_new(obj, p->pq->fname(r, col), pg_value(p, r, row, col, &cut));
+        osr_db_mask_row(obj);
+        json_array_append_new(rows, obj);
+    }
+    p->pq->clear(r);
+    json_object_set_new(table, "samples", rows);
+    if (cut)
+        json_object_set_new(table, "samples_truncated", json_true());
+    return 0;
+}
+
+void osr_db_pg_close(osr_db *db)
+{
+    struct pg *p = (struct pg *)db;
+
+    if (!p)
+        return;
+    p->pq->finish(p->conn);
+    free(p);
+}
+
+const struct osr_db_ops osr_db_postgres_ops = {
+    "postgres",         pg_open,         osr_db_pg_ping,   pg_list,
+    osr_db_pg_describe, osr_db_pg_count, osr_db_pg_sample, osr_db_pg_close,
+};
+
+int osr_db_pg_list(osr_db *db, json_t **out, struct osr_db_error *e)
+{
+    return pg_list(db, out, e);
+}

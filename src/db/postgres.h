@@ -1,0 +1,20 @@
+/*
+ * postgres.h - the PostgreSQL connector's parts that the Supabase connector reuses.
+ */
+#ifndef OSR_DB_POSTGRES_H
+#define OSR_DB_POSTGRES_H
+
+#include "db/db.h"
+
+/* Opens a PostgreSQL session from the fields host/port/database/user/password/ssl* or dsn;
+ * the handle reports `ops` as its connector. */
+int osr_db_pg_open(osr_db **out, json_t *cfg, const struct osr_db_opts *o,
+                   const struct osr_db_ops *ops, struct osr_db_error *e);
+int osr_db_pg_ping(osr_db *db, struct osr_db_error *e);
+int osr_db_pg_list(osr_db *db, json_t **out, struct osr_db_error *e);
+int osr_db_pg_describe(osr_db *db, json_t *tables, struct osr_db_error *e);
+int osr_db_pg_count(osr_db *db, json_t *table, struct osr_db_error *e);
+int osr_db_pg_sample(osr_db *db, json_t *table, int n, struct osr_db_error *e);
+void osr_db_pg_close(osr_db *db);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * pq_api.c - libpq resolved at run time (see pq_api.h).
+ */
+#include "db/pq_api.h"
+#include "core/dynload.h"
+
+static struct osr_pq_api api;
+static bool loaded;
+
+const struct osr_pq_api *osr_pq_api_get(void)
+{
+    const struct osr_dynsym syms[] = {
+        OSR_DYNSYM(api, connectdbParams, "PQconnectdbParams"),
+        OSR_DYNSYM(api, status, "PQstatus"),
+        OSR_DYNSYM(api, errorMessage, "PQerrorMessage"),
+        OSR_DYNSYM(api, finish, "PQfinish"),
+        OSR_DYNSYM(api, exec, "PQexec"),
+        OSR_DYNSYM(api, execParams, "PQexecParams"),
+        OSR_DYNSYM(api, resultStatus, "PQresultStatus"),
+        OSR_DYNSYM(api, resultErrorMessage, "PQresultErrorMessage"),
+        OSR_DYNSYM(api, resultErrorField, "PQresultErrorField"),
+        OSR_DYNSYM(api, clear, "PQclear"),
+        OSR_DYNSYM(api, ntuples, "PQntuples"),
+        OSR_DYNSYM(api, nfields, "PQnfields"),
+        OSR_DYNSYM(api, fname, "PQfname"),
+        OSR_DYNSYM(api, ftype, "PQftype"),
+        OSR_DYNSYM(api, getvalue, "PQgetvalue"),
+        OSR_DYNSYM(api, getisnull, "PQgetisnull"),
+        OSR_DYNSYM(api, getlength, "PQgetlength"),
+        OSR_DYNSYM(api, escapeIdentifier, "PQescapeIdentifier"),
+        OSR_DYNSYM(api, freemem, "PQfreemem"),
+        OSR_DYNSYM(api, unescapeBytea, "PQunescapeBytea"),
+    };
+
+    if (!loaded && osr_dynload("libpq.so.5", "libpq5", syms, OSR_ARRAY_LEN(syms)) < 0)
+        return NULL;
+    loaded = true;
+    return &api;
+}
