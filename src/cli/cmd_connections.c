@@ -13,6 +13,8 @@
 #include "core/error.h"
 #include "core/mask.h"
 #include "core/registry.h"
+#include "core/fsutil.h"
+#include "db/discovery.h"
 #include "db/doctor.h"
 
 static const char usage[] =
@@ -204,6 +206,19 @@ static void doctor_table(json_t *doc)
     }
 }
 
+/* A failing connection's cached discovery may describe a database that changed. */
+static void forget_discovery(const struct osr_config *cfg, const struct osr_conn_alias *a)
+{
+    char *logs = osr_config_path(cfg, cfg->fs.mcp_logs_dir);
+    char *cache = osr_path_join(logs, "cache");
+    char *ref = osr_xasprintf("@%s.%s", a->family, a->name);
+
+    osr_discovery_invalidate(cache, ref);
+    free(ref);
+    free(cache);
+    free(logs);
+}
+
 int osr_cmd_connections_doctor(struct osr_cli *cli, int argc, char **argv)
 {
     const char *only = NULL;
@@ -246,7 +261,10 @@ int osr_cmd_connections_doctor(struct osr_cli *cli, int argc, char **argv)
             json_object_set_new(fams, a->family, fam = json_object());
         r = osr_doctor_check(a, cfg.base_path);
         healthy += strcmp(json_string_value(json_object_get(r, "status")), "healthy") == 0;
-        unhealthy += strcmp(json_string_value(json_object_get(r, "status")), "unhealthy") == 0;
+        if (strcmp(json_string_value(json_object_get(r, "status")), "unhealthy") == 0) {
+            unhealthy++;
+            forget_discovery(&cfg, a);
+        }
         json_object_set_new(fam, a->name, r);
     }
     doc = json_pack("{s:s, s:o, s:{s:i, s:i}}", "status", unhealthy ? "unhealthy" : "healthy",

@@ -23,6 +23,7 @@ static const struct command commands[] = {
     {"connections doctor", osr_cmd_connections_doctor, "check each connection for real"},
     {"components list", osr_cmd_components_list, "list the component specs"},
     {"components show", osr_cmd_components_show, "show one component spec"},
+    {"discovery run", osr_cmd_discovery_run, "discover tables, columns and sample rows"},
     {"mcp run", osr_cmd_mcp_run, "serve MCP over stdio or Streamable HTTP"},
 };
 
