@@ -239,7 +239,8 @@ static int echo_server(void)
 static void usage(void)
 {
     fputs("usage: mcp_rtt [-n COUNT] [-w WARMUP] [-m METHOD] [-r] [-q] -- COMMAND [ARGS...]\n"
-          "       mcp_rtt -E   (minimal stdio responder: the floor of the transport)\n", stderr);
+          "       mcp_rtt -E   (minimal stdio responder: the floor of the transport)\n",
+          stderr);
     exit(2);
 }
 
@@ -250,13 +251,25 @@ int main(int argc, char **argv)
     int want_rss = 0, quiet = 0, opt;
     while ((opt = getopt(argc, argv, "n:w:m:rqE")) != -1) {
         switch (opt) {
-        case 'E': return echo_server();
-        case 'n': count = atol(optarg); break;
-        case 'w': warmup = atol(optarg); break;
-        case 'm': method = optarg; break;
-        case 'r': want_rss = 1; break;
-        case 'q': quiet = 1; break;
-        default: usage();
+        case 'E':
+            return echo_server();
+        case 'n':
+            count = atol(optarg);
+            break;
+        case 'w':
+            warmup = atol(optarg);
+            break;
+        case 'm':
+            method = optarg;
+            break;
+        case 'r':
+            want_rss = 1;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        default:
+            usage();
         }
     }
     if (optind >= argc || count < 1 || warmup < 0)
@@ -277,7 +290,10 @@ int main(int argc, char **argv)
             if (devnull >= 0)
                 dup2(devnull, 2);
         }
-        close(in_pipe[0]); close(in_pipe[1]); close(out_pipe[0]); close(out_pipe[1]);
+        close(in_pipe[0]);
+        close(in_pipe[1]);
+        close(out_pipe[0]);
+        close(out_pipe[1]);
         execvp(argv[optind], argv + optind);
         fprintf(stderr, "mcp_rtt: cannot run %s: %s\n", argv[optind], strerror(errno));
         _exit(127);
@@ -289,14 +305,16 @@ int main(int argc, char **argv)
 
     char msg[512];
     double t0 = now_us();
-    int n = snprintf(msg, sizeof msg,
-                     "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{"
-                     "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
-                     "\"clientInfo\":{\"name\":\"osiris-bench-mcp-rtt\",\"version\":\"1.0.0\"}}}\n");
+    int n =
+        snprintf(msg, sizeof msg,
+                 "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{"
+                 "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
+                 "\"clientInfo\":{\"name\":\"osiris-bench-mcp-rtt\",\"version\":\"1.0.0\"}}}\n");
     write_all(msg, (size_t)n);
     await_response(0, "initialize");
     double t_init = now_us() - t0;
-    n = snprintf(msg, sizeof msg, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n");
+    n = snprintf(msg, sizeof msg,
+                 "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n");
     write_all(msg, (size_t)n);
 
     long rss_idle = -1;
@@ -312,7 +330,8 @@ int main(int argc, char **argv)
     long id = 1;
     double run_start = now_us();
     for (long i = 0; i < warmup + count; i++, id++) {
-        n = snprintf(msg, sizeof msg, "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"%s\"}\n", id, method);
+        n = snprintf(msg, sizeof msg, "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"%s\"}\n", id,
+                     method);
         double a = now_us();
         write_all(msg, (size_t)n);
         await_response(id, method);
@@ -359,16 +378,16 @@ int main(int argc, char **argv)
     qsort(rtt, (size_t)count, sizeof(double), cmp_double);
     printf("method=%s n=%ld warmup=%ld median_us=%.1f p95_us=%.1f p99_us=%.1f mean_us=%.1f "
            "min_us=%.1f max_us=%.1f response_bytes=%zu run_s=%.2f initialize_us=%.0f\n",
-           method, count, warmup, percentile(rtt, (size_t)count, 50), percentile(rtt, (size_t)count, 95),
-           percentile(rtt, (size_t)count, 99), sum / (double)count, rtt[0], rtt[count - 1],
-           last_response_bytes, run_s, t_init);
+           method, count, warmup, percentile(rtt, (size_t)count, 50),
+           percentile(rtt, (size_t)count, 95), percentile(rtt, (size_t)count, 99),
+           sum / (double)count, rtt[0], rtt[count - 1], last_response_bytes, run_s, t_init);
     if (want_rss)
         printf("rss_idle_kib=%ld rss_after_kib=%ld\n", rss_idle, rss_after);
     if (WIFSIGNALED(status) && strcmp(shutdown, "eof") == 0)
         printf("server_exit=signal:%d shutdown=%s\n", WTERMSIG(status), shutdown);
     else
-        printf("server_exit=%d shutdown=%s\n", WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status),
-               shutdown);
+        printf("server_exit=%d shutdown=%s\n",
+               WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status), shutdown);
     free(rtt);
     return 0;
 }

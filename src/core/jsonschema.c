@@ -8,6 +8,7 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 
+#include <locale.h>
 #include <math.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -139,6 +140,28 @@ static size_t utf8_len(const char *s, size_t n)
     return count;
 }
 
+/* Regular expressions run in a UTF-8 locale so that '.' and [...] match characters, not
+ * bytes; the locale is switched for this thread only, around the regex calls. A pattern
+ * that does not compile matches everything (it is the schema's fault, not the value's). */
+static bool pattern_matches(const char *pattern, const char *value)
+{
+    static locale_t utf8;
+    locale_t old;
+    regex_t re;
+    bool ok = true;
+
+    if (!utf8)
+        utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    old = utf8 ? uselocale(utf8) : (locale_t)0;
+    if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) == 0) {
+        ok = regexec(&re, value, 0, NULL, 0) == 0;
+        regfree(&re);
+    }
+    if (utf8)
+        uselocale(old);
+    return ok;
+}
+
 static int check_string(struct ctx *c, const json_t *s, const json_t *v, const char *path)
 {
     json_t *minl = json_object_get(s, "minLength"), *maxl = json_object_get(s, "maxLength");
@@ -154,15 +177,9 @@ static int check_string(struct ctx *c, const json_t *s, const json_t *v, const c
         report(c, path, "must be at most %g characters long", json_number_value(maxl));
         n++;
     }
-    if (json_is_string(pat)) {
-        regex_t re;
-        if (regcomp(&re, json_string_value(pat), REG_EXTENDED | REG_NOSUB) == 0) {
-            if (regexec(&re, json_string_value(v), 0, NULL, 0) != 0) {
-                report(c, path, "does not match the pattern %s", json_string_value(pat));
-                n++;
-            }
-            regfree(&re);
-        }
+    if (json_is_string(pat) && !pattern_matches(json_string_value(pat), json_string_value(v))) {
+        report(c, path, "does not match the pattern %s", json_string_value(pat));
+        n++;
     }
     return n;
 }
@@ -335,9 +352,17 @@ static const json_t *resolve_ref(const json_t *root, const char *ref)
         return NULL;
     copy = osr_xstrdup(ref + 2);
     for (seg = copy; seg && cur;) {
-        char *next = strchr(seg, '/');
+        char *next = strchr(seg, '/'), *out = seg;
         if (next)
             *next++ = '\0';
+        /* JSON Pointer escapes: ~1 is '/', ~0 is '~'. */
+        for (char *in = seg; *in; in++) {
+            if (in[0] == '~' && (in[1] == '0' || in[1] == '1'))
+                *out++ = *++in == '0' ? '~' : '/';
+            else
+                *out++ = *in;
+        }
+        *out = '\0';
         cur = json_object_get(cur, seg);
         seg = next;
     }

@@ -166,20 +166,27 @@ static long timers_wait(osr_loop *loop)
     return wait;
 }
 
+/* Fires every due timer, earliest deadline first (ties in the order they were added). A
+ * callback may add or cancel timers, so the earliest one is looked up again each time. */
 static void run_timers(osr_loop *loop)
 {
     uint64_t now = osr_now_ms();
 
-    /* A timer callback may add or cancel timers: restart the scan after each one. */
-    for (size_t i = 0; i < loop->ntimers;) {
-        if (loop->timers[i].due_ms <= now) {
-            struct timer t = loop->timers[i];
-            loop->timers[i] = loop->timers[--loop->ntimers];
-            t.cb(loop, t.payload);
-            i = 0;
-            continue;
+    for (;;) {
+        size_t best = SIZE_MAX;
+        struct timer t;
+        for (size_t i = 0; i < loop->ntimers; i++) {
+            const struct timer *c = &loop->timers[i];
+            if (c->due_ms <= now &&
+                (best == SIZE_MAX || c->due_ms < loop->timers[best].due_ms ||
+                 (c->due_ms == loop->timers[best].due_ms && c->id < loop->timers[best].id)))
+                best = i;
         }
-        i++;
+        if (best == SIZE_MAX)
+            return;
+        t = loop->timers[best];
+        loop->timers[best] = loop->timers[--loop->ntimers];
+        t.cb(loop, t.payload);
     }
 }
 

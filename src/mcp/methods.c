@@ -440,8 +440,11 @@ static json_t *template_match(const char *tpl, const char *uri)
             free(name);
             uri += n;
             tpl = close + 1;
-        } else if (*tpl++ != *uri++) {
+        } else if (*uri == '\0' || *tpl != *uri) {
             break;
+        } else {
+            tpl++;
+            uri++;
         }
     }
     if (*tpl == '\0' && *uri == '\0')

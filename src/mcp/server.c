@@ -224,6 +224,8 @@ void osr_mcp_session_origin_closed(osr_mcp_session *ss, void *origin)
     for (osr_mcp_req *r = ss->reqs; r; r = r->next) {
         if (r->origin == origin)
             r->origin = NULL;
+        if (r->batch && r->batch->origin == origin)
+            r->batch->origin = NULL;
     }
 }
 
