@@ -227,6 +227,8 @@ int osr_loop_run_once(osr_loop *loop, long max_wait_ms)
         if (loop->hooks[i].prepare)
             wait = min_wait(wait, loop->hooks[i].prepare(loop, loop->hooks[i].payload));
     }
+    /* A prepare hook may have run handlers that added timers (HTTP requests do). */
+    wait = min_wait(wait, timers_wait(loop));
     if (loop->stop)
         return 0;
     sweep(loop);

@@ -64,7 +64,6 @@ struct osr_mcp_http {
     struct osr_strv origins; /* extra allowed origins ("https://app.example.com") */
     size_t payload_limit, max_sessions, nsessions;
     struct hsession *sessions;
-    struct hsession *stateless;
     struct stream *streams;
     uint64_t last_sweep_ms;
     bool stopping;
@@ -228,6 +227,9 @@ static void sink_send(void *ctx, json_t *msg, void *origin, bool final)
      * for messages that belong to no request. */
 }
 
+/* Stateless sessions (one per POST of the 2026-07-28 revision, so clients never share
+ * request ids or cancel each other's requests) sit in the same list, so shutdown frees
+ * them too, but are never found by id and do not count against the session limit. */
 static struct hsession *hsession_new(osr_mcp_http *h, bool stateless)
 {
     struct hsession *hs = osr_xcalloc(1, sizeof(*hs));
@@ -237,11 +239,12 @@ static struct hsession *hsession_new(osr_mcp_http *h, bool stateless)
     hs->stateless = stateless;
     hs->session = osr_mcp_session_new(h->server, &sink);
     hs->last_used_ms = osr_now_ms();
-    if (!stateless) {
-        hs->next = h->sessions;
-        h->sessions = hs;
+    if (stateless)
+        osr_mcp_session_set_stateless(hs->session);
+    else
         h->nsessions++;
-    }
+    hs->next = h->sessions;
+    h->sessions = hs;
     return hs;
 }
 
@@ -252,7 +255,7 @@ static void hsession_free(struct hsession *hs)
     for (struct hsession **p = &h->sessions; *p; p = &(*p)->next) {
         if (*p == hs) {
             *p = hs->next;
-            h->nsessions--;
+            h->nsessions -= !hs->stateless;
             break;
         }
     }
@@ -269,10 +272,40 @@ static void hsession_free(struct hsession *hs)
 static struct hsession *hsession_find(osr_mcp_http *h, const char *id)
 {
     for (struct hsession *hs = h->sessions; hs; hs = hs->next) {
-        if (strcmp(osr_mcp_session_id(hs->session), id) == 0)
+        if (!hs->stateless && strcmp(osr_mcp_session_id(hs->session), id) == 0)
             return hs;
     }
     return NULL;
+}
+
+/* A suspended connection is not watched by libmicrohttpd, so a client that closed its GET
+ * stream goes unnoticed until something is written to it: look at the socket directly. */
+static bool peer_gone(struct stream *st)
+{
+    const union MHD_ConnectionInfo *info =
+        st->h->mhd->get_connection_info(st->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    struct pollfd p;
+    char c;
+
+    if (!info)
+        return false;
+    p.fd = info->connect_fd;
+    p.events = POLLIN | POLLRDHUP;
+    p.revents = 0;
+    if (poll(&p, 1, 0) <= 0)
+        return false;
+    if (p.revents & (POLLHUP | POLLERR | POLLRDHUP))
+        return true;
+    return (p.revents & POLLIN) && recv(p.fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
+/* Ends a stream from our side: its reader finishes and libmicrohttpd completes it. */
+static void drop_stream(struct stream *st)
+{
+    if (st->hs && st->hs->get_stream == st)
+        st->hs->get_stream = NULL;
+    st->hs = NULL;
+    wake(st);
 }
 
 static void sweep_sessions(osr_mcp_http *h)
@@ -283,7 +316,9 @@ static void sweep_sessions(osr_mcp_http *h)
     h->last_sweep_ms = now;
     while (hs) {
         struct hsession *next = hs->next;
-        if (now - hs->last_used_ms > SESSION_IDLE_MS && !hs->get_stream &&
+        if (hs->get_stream && peer_gone(hs->get_stream))
+            drop_stream(hs->get_stream);
+        if (!hs->stateless && now - hs->last_used_ms > SESSION_IDLE_MS && !hs->get_stream &&
             osr_mcp_session_inflight(hs->session) == 0)
             hsession_free(hs);
         hs = next;
@@ -530,7 +565,7 @@ static struct hsession *session_for_post(struct stream *st, json_t *msg, bool *c
 
     *created = false;
     if (!sid && (is_modern(msg) || modern_header(st)))
-        return h->stateless; /* before initialize: a modern initialize is a removed method */
+        return hsession_new(h, true); /* even initialize: there it is a removed method */
     if (sid) {
         hs = hsession_find(h, sid);
         if (!hs)
@@ -576,13 +611,14 @@ static enum MHD_Result handle_post(struct stream *st)
         osr_rpc_msg_dispose(&m);
         return ret;
     }
-    if (hs == st->h->stateless) {
+    if (hs->stateless) {
         const char *mismatch = header_mismatch(st, m.json);
         st->modern = true;
         if (mismatch) {
             ret = send_rpc_error_id(st, 400, json_object_get(m.json, "id"), OSR_RPC_HEADER_MISMATCH,
                                     mismatch);
             osr_rpc_msg_dispose(&m);
+            hsession_free(hs);
             return ret;
         }
     } else if (!created && !version_header_ok(st, hs)) {
@@ -593,8 +629,11 @@ static enum MHD_Result handle_post(struct stream *st)
     st->hs = hs;
     hs->last_used_ms = osr_now_ms();
     expects = osr_mcp_session_handle_json(hs->session, m.json, st);
-    if (created && !osr_mcp_session_initialized(hs->session)) {
-        hsession_free(hs); /* the initialize failed; its error is already queued */
+    if ((created && !osr_mcp_session_initialized(hs->session)) ||
+        (hs->stateless && (st->final || !expects))) {
+        /* A failed initialize, or a stateless exchange already complete: its answer is
+         * queued on the stream and the session is not needed any more. */
+        hsession_free(hs);
         st->hs = NULL;
         created = false;
     }
@@ -617,6 +656,8 @@ static enum MHD_Result handle_get(struct stream *st)
     hs = hsession_find(st->h, sid);
     if (!hs)
         return send_rpc_error(st, 404, -32001, "Session not found");
+    if (hs->get_stream && peer_gone(hs->get_stream))
+        drop_stream(hs->get_stream);
     if (hs->get_stream)
         return send_rpc_error(st, 409, -32000, "Conflict: this session already has a GET stream");
     st->is_get = true;
@@ -684,7 +725,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (st->hs) {
         if (st->hs->get_stream == st)
             st->hs->get_stream = NULL;
-        if (!st->final)
+        if (st->hs->stateless)
+            hsession_free(st->hs); /* closing the stream cancels what it was waiting for */
+        else if (!st->final)
             osr_mcp_session_origin_closed(st->hs->session, st);
     }
     stream_free(st);
@@ -823,8 +866,6 @@ int osr_mcp_http_start(osr_mcp_http **out, osr_mcp_server *s, const struct osr_m
     }
     if (start_daemon(h, &sa) < 0)
         goto fail;
-    h->stateless = hsession_new(h, true);
-    osr_mcp_session_set_stateless(h->stateless->session);
     h->last_sweep_ms = osr_now_ms();
     osr_loop_add_fd(h->loop, h->epoll_fd, POLLIN, on_epoll, h);
     osr_loop_add_hooks(h->loop, prepare, NULL, h);
@@ -848,10 +889,6 @@ void osr_mcp_http_stop(osr_mcp_http *h)
         osr_loop_remove_fd(h->loop, h->epoll_fd);
     while (h->sessions)
         hsession_free(h->sessions);
-    if (h->stateless) {
-        osr_mcp_session_free(h->stateless->session);
-        free(h->stateless);
-    }
     for (struct stream *st = h->streams; st; st = st->next)
         wake(st);
     if (h->daemon)

@@ -23,6 +23,7 @@ const struct osr_mhd_api *osr_mhd_api_get(void)
         OSR_DYNSYM(api, destroy_response, "MHD_destroy_response"),
         OSR_DYNSYM(api, suspend_connection, "MHD_suspend_connection"),
         OSR_DYNSYM(api, resume_connection, "MHD_resume_connection"),
+        OSR_DYNSYM(api, get_connection_info, "MHD_get_connection_info"),
     };
 
     if (!loaded &&

@@ -23,6 +23,7 @@ struct osr_mhd_api {
     __typeof__(MHD_destroy_response) *destroy_response;
     __typeof__(MHD_suspend_connection) *suspend_connection;
     __typeof__(MHD_resume_connection) *resume_connection;
+    __typeof__(MHD_get_connection_info) *get_connection_info;
 };
 
 /* Loads the library once; returns NULL (with the last error set) when it is missing. */

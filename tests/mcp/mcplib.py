@@ -5,6 +5,7 @@ import json
 import os
 import re
 import select
+import socket
 import subprocess
 import sys
 import time
@@ -139,3 +140,129 @@ class HttpServer:
 
 def sse_messages(body):
     return [json.loads(l[6:]) for l in body.splitlines() if l.startswith("data: ") and l[6:]]
+
+
+# ---- Streamable HTTP helpers (used by test_http_protocol.py) ----
+
+def _json_or_none(text):
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def rpc_error_code(body):
+    """The JSON-RPC error code in a response body, or None."""
+    j = _json_or_none(body)
+    return j.get("error", {}).get("code") if isinstance(j, dict) else None
+
+
+def open_session(srv, caps=None, version="2025-11-25", headers=None):
+    """initialize + notifications/initialized on an HttpServer; returns the session id or None."""
+    h = dict(headers or {})
+    s, hd, _ = srv.post({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                         "params": {"protocolVersion": version, "capabilities": caps or {},
+                                    "clientInfo": {"name": "raw", "version": "1"}}}, h)
+    sid = hd.get("mcp-session-id")
+    if s != 200 or not sid:
+        return None
+    h["Mcp-Session-Id"] = sid
+    srv.post({"jsonrpc": "2.0", "method": "notifications/initialized"}, h)
+    return sid
+
+
+class SseStream:
+    """One HTTP exchange whose answer may be text/event-stream, read event by event as it
+    arrives (the body stays open while the server works). A read that times out leaves
+    the stream unusable; callers treat it as a failure."""
+
+    def __init__(self, port, body=None, headers=None, method="POST", timeout=3.0):
+        h = {"Accept": "application/json, text/event-stream"}
+        if body is not None:
+            h["Content-Type"] = "application/json"
+        h.update(headers or {})
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        self.conn.request(method, "/mcp", None if body is None else json.dumps(body), h)
+        self.sock = self.conn.sock  # getresponse() drops it from conn on Connection: close
+        self.resp = self.conn.getresponse()
+        self.status = self.resp.status
+        self.headers = dict((k.lower(), v) for k, v in self.resp.getheaders())
+        self.buf = b""
+        self.text = ""  # every complete event read so far, as raw SSE text
+        self.ended = False
+        self.dead = False
+
+    def _fill(self, deadline):
+        left = deadline - time.time()
+        if left <= 0 or self.ended or self.dead:
+            return False
+        try:
+            self.sock.settimeout(left)
+            chunk = self.resp.read1(65536)
+        except (OSError, http.client.HTTPException):
+            self.dead = True
+            return False
+        if not chunk:
+            self.ended = True
+            return False
+        self.buf += chunk
+        return True
+
+    def next(self, timeout=3.0):
+        """The next event's JSON message, or None on timeout or end of stream."""
+        deadline = time.time() + timeout
+        while True:
+            while b"\n\n" not in self.buf:
+                if not self._fill(deadline):
+                    return None
+            event, self.buf = self.buf.split(b"\n\n", 1)
+            text = event.decode(errors="replace")
+            self.text += text + "\n\n"
+            data = [l[5:].lstrip(" ") if l.startswith("data:") else None
+                    for l in text.split("\n")]
+            data = [d for d in data if d is not None]
+            if data:
+                j = _json_or_none("\n".join(data))
+                return j if j is not None else {"unparsable event": text}
+
+    def until_response(self, id, timeout=3.0):
+        """Messages up to and including the response with `id`; the list ends early (without
+        the response) if the stream stalls past `timeout` or ends."""
+        deadline = time.time() + timeout
+        out = []
+        while True:
+            m = self.next(max(0.0, deadline - time.time()))
+            if m is None:
+                return out
+            out.append(m)
+            if isinstance(m, dict) and m.get("id") == id and "method" not in m:
+                return out
+
+    def read_rest(self, timeout=3.0):
+        """Reads to the end of the body; returns it all (events so far included) as text, or
+        None if the body did not end within `timeout`."""
+        deadline = time.time() + timeout
+        while not self.ended:
+            if not self._fill(deadline):
+                break
+        if not self.ended:
+            return None
+        self.text, self.buf = self.text + self.buf.decode(errors="replace"), b""
+        return self.text
+
+    def partial(self):
+        """Everything received so far, as text."""
+        return self.text + self.buf.decode(errors="replace")
+
+    def close(self):
+        self.conn.close()
+
+
+def raw_post(path, body, headers):
+    """A complete HTTP/1.1 POST as bytes."""
+    b = body if isinstance(body, bytes) else json.dumps(body).encode()
+    h = {"Host": "127.0.0.1", "Content-Type": "application/json",
+         "Accept": "application/json, text/event-stream", "Content-Length": str(len(b))}
+    h.update(headers)
+    return (f"POST {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in h.items())
+            + "\r\n").encode() + b
