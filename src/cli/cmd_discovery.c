@@ -139,6 +139,7 @@ int osr_cmd_discovery_run(struct osr_cli *cli, int argc, char **argv)
         req.refresh = refresh;
         req.ttl_hours = cfg.discovery.cache_ttl_hours;
         req.max_bytes = (size_t)cfg.discovery.max_bytes;
+        req.parallel = (int)cfg.discovery.parallel_tables;
         rc = run(cli, &req, &cfg);
     }
     osr_connections_dispose(&conns);

@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <fnmatch.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -231,13 +232,80 @@ static void inspect_table(osr_db *db, json_t *t, const struct osr_discovery_req 
     free(text);
 }
 
-static int discover(json_t **out, osr_db *db, const struct osr_discovery_req *r,
+/* Counting and sampling go table by table; on a server database they are spread over
+ * several sessions (discovery.parallel_tables), each worker taking every k-th table. The
+ * table objects are disjoint, so workers need no locks; their tallies are added at the end. */
+struct worker {
+    osr_db *db;
+    bool own; /* opened by the worker, closed by it */
+    json_t *cfg, *tables;
+    const struct osr_discovery_req *r;
+    size_t first, step;
+    struct tally ty;
+    pthread_t thread;
+};
+
+static void *work(void *arg)
+{
+    struct worker *w = arg;
+
+    for (size_t i = w->first; i < json_array_size(w->tables); i += w->step)
+        inspect_table(w->db, json_array_get(w->tables, i), w->r, &w->ty);
+    return NULL;
+}
+
+static size_t worker_count(osr_db *db, const struct osr_discovery_req *r, size_t ntables)
+{
+    size_t k = r->parallel > 0 ? (size_t)r->parallel : 1;
+
+    if (strcmp(db->ops->family, "sqlite") == 0 || strcmp(db->ops->family, "filesystem") == 0)
+        return 1;
+    if (k > ntables / 4 + 1)
+        k = ntables / 4 + 1; /* a few tables are not worth another connection */
+    return k > 16 ? 16 : k;
+}
+
+static void inspect_all(osr_db *db, json_t *cfg, json_t *tables, const struct osr_discovery_req *r,
+                        struct tally *ty)
+{
+    size_t k = worker_count(db, r, json_array_size(tables));
+    struct worker w[16];
+
+    for (size_t i = 0; i < k; i++) {
+        struct osr_db_error e = {OSR_DB_OK, ""};
+        w[i] =
+            (struct worker){.db = i ? NULL : db, .tables = tables, .r = r, .first = i, .step = k};
+        if (i && db->ops->open(&w[i].db, cfg, db->opts, &e) == 0)
+            w[i].own = true;
+        if (!w[i].db)
+            w[i].db = db; /* could not open another session: share nothing, run serially */
+    }
+    for (size_t i = 1; i < k; i++) {
+        if (!w[i].own || pthread_create(&w[i].thread, NULL, work, &w[i]) != 0)
+            w[i].own = false;
+    }
+    work(&w[0]);
+    for (size_t i = 1; i < k; i++) {
+        if (w[i].own) {
+            pthread_join(w[i].thread, NULL);
+            db->ops->close(w[i].db);
+        } else {
+            work(&w[i]); /* its share, on the main session */
+        }
+        w[0].ty.bytes += w[i].ty.bytes;
+        w[0].ty.views += w[i].ty.views;
+        w[0].ty.sampled_rows += w[i].ty.sampled_rows;
+        w[0].ty.errors += w[i].ty.errors;
+        w[0].ty.truncated = w[0].ty.truncated || w[i].ty.truncated;
+    }
+    *ty = w[0].ty;
+}
+
+static int discover(json_t **out, osr_db *db, json_t *cfg, const struct osr_discovery_req *r,
                     struct osr_db_error *e)
 {
     json_t *all = NULL, *tables;
     struct tally ty = {0};
-    size_t i;
-    json_t *t;
 
     if (db->ops->list_tables(db, &all, e) < 0)
         return -OSR_ECONN;
@@ -247,7 +315,7 @@ static int discover(json_t **out, osr_db *db, const struct osr_discovery_req *r,
         json_decref(tables);
         return -OSR_ECONN;
     }
-    json_array_foreach(tables, i, t) inspect_table(db, t, r, &ty);
+    inspect_all(db, cfg, tables, r, &ty);
     *out = json_pack("{s:s, s:o, s:{s:i, s:i, s:i, s:i}, s:b}", "status",
                      ty.errors ? "partial" : "success", "tables", tables, "summary", "tables",
                      (int)json_array_size(tables), "views", (int)ty.views, "rows_sampled",
@@ -284,7 +352,7 @@ int osr_discovery_run(json_t **out, const struct osr_discovery_req *r, struct os
         rc = 0;
         goto done;
     }
-    if ((rc = ops->open(&db, cfg, &opts, e)) < 0 || (rc = discover(&result, db, r, e)) < 0)
+    if ((rc = ops->open(&db, cfg, &opts, e)) < 0 || (rc = discover(&result, db, cfg, r, e)) < 0)
         goto done;
     json_object_set_new(result, "connection", json_string(ref));
     json_object_set_new(result, "family",

@@ -24,6 +24,7 @@ struct osr_discovery_req {
     bool refresh;
     long long ttl_hours;
     size_t max_bytes; /* cap on sample data in the result */
+    int parallel;     /* sessions used at once on server databases */
 };
 
 /* Runs discovery (or answers from the cache). On a connection failure returns -OSR_ECONN
