@@ -71,3 +71,18 @@ const char *osr_db_cfg_str(json_t *cfg, const char *key)
     json_t *v = json_object_get(cfg, key);
     return json_is_string(v) && json_string_length(v) ? json_string_value(v) : NULL;
 }
+
+void osr_db_primary_key_from_columns(json_t *table)
+{
+    json_t *cols = json_object_get(table, "columns"), *pk = json_array(), *c;
+    size_t i, n = json_array_size(cols);
+
+    for (long long pos = 1; pos <= (long long)n; pos++) {
+        json_array_foreach(cols, i, c)
+        {
+            if (json_integer_value(json_object_get(c, "primary_key")) == pos)
+                json_array_append(pk, json_object_get(c, "name"));
+        }
+    }
+    json_object_set_new(table, "primary_key", pk);
+}

@@ -69,6 +69,10 @@ long long osr_db_cfg_int(json_t *cfg, const char *key, long long dflt);
 /* String field of a resolved config (borrowed), or NULL. */
 const char *osr_db_cfg_str(json_t *cfg, const char *key);
 
+/* Sets a table's "primary_key" to its key columns in key order, from the "primary_key"
+ * positions of its "columns". */
+void osr_db_primary_key_from_columns(json_t *table);
+
 /* Each connector's handle begins with this header. */
 struct osr_db {
     const struct osr_db_ops *ops;

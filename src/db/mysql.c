@@ -256,8 +256,6 @@ static int describe_columns(struct my *m, json_t *tables, struct osr_db_error *e
                       cell(row, len, 3), "nullable", row[4] && strcmp(row[4], "YES") == 0,
                       "default", cell(row, len, 5), "primary_key",
                       row[6] ? json_integer(strtoll(row[6], NULL, 10)) : json_null()));
-        if (row[6])
-            json_array_append_new(json_object_get(t, "primary_key"), cell(row, len, 2));
     }
     m->api->free_result(res);
     return 0;
@@ -318,6 +316,7 @@ static int my_describe(osr_db *db, json_t *tables, struct osr_db_error *e)
     }
     if ((rc = describe_columns(m, tables, e)) < 0)
         return rc;
+    json_array_foreach(tables, i, t) osr_db_primary_key_from_columns(t);
     return describe_fks(m, tables, e);
 }
 

@@ -217,9 +217,10 @@ static int pg_list(osr_db *db, json_t **out, struct osr_db_error *e)
 static const char columns_sql[] =
     "SELECT coalesce(json_agg(json_build_object('schema', n.nspname, 'table', c.relname, "
     "'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'nullable', NOT "
-    "a.attnotnull, 'default', pg_get_expr(d.adbin, d.adrelid), 'primary_key', (SELECT "
-    "array_position(i.indkey::int2[], a.attnum) FROM pg_index i WHERE i.indrelid = c.oid AND "
-    "i.indisprimary)) ORDER BY n.nspname, c.relname, a.attnum), '[]') FROM pg_attribute a JOIN "
+    "a.attnotnull, 'default', pg_get_expr(d.adbin, d.adrelid), 'primary_key', (SELECT k.ord "
+    "FROM pg_index i, unnest(i.indkey) WITH ORDINALITY k(num, ord) WHERE i.indrelid = c.oid "
+    "AND i.indisprimary AND k.num = a.attnum)) ORDER BY n.nspname, c.relname, a.attnum), '[]') "
+    "FROM pg_attribute a JOIN "
     "pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN "
     "pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attnum > 0 AND NOT "
     "a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND " USER_SCHEMAS;
@@ -265,23 +266,6 @@ static json_t *lookup(json_t *idx, json_t *row)
     return t;
 }
 
-static void pk_in_order(json_t *table)
-{
-    json_t *cols = json_object_get(table, "columns"), *pk = json_object_get(table, "primary_key");
-
-    for (long long pos = 1;; pos++) {
-        size_t i, before = json_array_size(pk);
-        json_t *c;
-        json_array_foreach(cols, i, c)
-        {
-            if (json_integer_value(json_object_get(c, "primary_key")) == pos)
-                json_array_append(pk, json_object_get(c, "name"));
-        }
-        if (json_array_size(pk) == before)
-            return;
-    }
-}
-
 int osr_db_pg_describe(osr_db *db, json_t *tables, struct osr_db_error *e)
 {
     struct pg *p = (struct pg *)db;
@@ -311,7 +295,7 @@ int osr_db_pg_describe(osr_db *db, json_t *tables, struct osr_db_error *e)
         json_object_del(row, "table");
         json_array_append(json_object_get(t, "foreign_keys"), row);
     }
-    json_array_foreach(tables, i, t) pk_in_order(t);
+    json_array_foreach(tables, i, t) osr_db_primary_key_from_columns(t);
     json_decref(cols);
     json_decref(fks);
     json_decref(idx);

@@ -126,7 +126,7 @@ static json_t *text_or_null(sqlite3_stmt *st, int i)
 
 static int describe_columns(struct sq *s, json_t *table, struct osr_db_error *e)
 {
-    json_t *cols = json_array(), *pk = json_array();
+    json_t *cols = json_array();
     sqlite3_stmt *st;
     int rc;
 
@@ -145,20 +145,8 @@ static int describe_columns(struct sq *s, json_t *table, struct osr_db_error *e)
                                               pkpos ? json_integer(pkpos) : json_null()));
     }
     sqlite3_finalize(st);
-    /* Primary key columns in key order. */
-    for (int pos = 1;; pos++) {
-        size_t i, before = json_array_size(pk);
-        json_t *c;
-        json_array_foreach(cols, i, c)
-        {
-            if (json_integer_value(json_object_get(c, "primary_key")) == pos)
-                json_array_append(pk, json_object_get(c, "name"));
-        }
-        if (json_array_size(pk) == before)
-            break;
-    }
     json_object_set_new(table, "columns", cols);
-    json_object_set_new(table, "primary_key", pk);
+    osr_db_primary_key_from_columns(table);
     return rc == SQLITE_DONE ? 0 : sq_fail(s, e, "cannot describe table");
 }
 
