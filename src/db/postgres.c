@@ -46,6 +46,11 @@ static enum osr_db_category categorize(const char *msg)
         {"could not connect", OSR_DB_NETWORK},
         {"No route to host", OSR_DB_NETWORK},
         {"server closed the connection", OSR_DB_NETWORK},
+        {"no connection to the server", OSR_DB_NETWORK},
+        {"connection not open", OSR_DB_NETWORK},
+        {"terminating connection", OSR_DB_NETWORK},
+        {"could not receive data", OSR_DB_NETWORK},
+        {"could not send data", OSR_DB_NETWORK},
         {"connection to server", OSR_DB_NETWORK},
         {"SSL", OSR_DB_CONFIG},
     };
