@@ -55,6 +55,12 @@ struct osr_db_ops {
     int (*count)(osr_db *db, json_t *table, struct osr_db_error *e);
     /* Adds "samples": up to n rows as objects, ordered by primary key when there is one. */
     int (*sample)(osr_db *db, json_t *table, int n, struct osr_db_error *e);
+    /* Runs one statement and hands its rows to `row` (columns: array of names; values:
+     * array of typed JSON values, both borrowed for the call). A non-zero return from
+     * `row` stops the query. NULL `row` runs a statement that returns nothing. */
+    int (*query)(osr_db *db, const char *sql,
+                 int (*row)(json_t *columns, json_t *values, void *payload), void *payload,
+                 struct osr_db_error *e);
     void (*close)(osr_db *db);
 };
 

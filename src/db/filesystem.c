@@ -109,6 +109,15 @@ static int fs_sample(osr_db *db, json_t *table, int n, struct osr_db_error *e)
     return unsupported(db, e);
 }
 
+static int fs_query(osr_db *db, const char *sql, int (*row)(json_t *, json_t *, void *),
+                    void *payload, struct osr_db_error *e)
+{
+    OSR_UNUSED(sql);
+    OSR_UNUSED(row);
+    OSR_UNUSED(payload);
+    return osr_db_fail(e, OSR_DB_CONFIG, db->opts, "a directory of CSV files runs no SQL");
+}
+
 static void fs_close(osr_db *db)
 {
     struct fsconn *f = (struct fsconn *)db;
@@ -120,5 +129,5 @@ static void fs_close(osr_db *db)
 }
 
 const struct osr_db_ops osr_db_filesystem_ops = {
-    "filesystem", fs_open, fs_ping, fs_list, fs_describe, fs_count, fs_sample, fs_close,
+    "filesystem", fs_open, fs_ping, fs_list, fs_describe, fs_count, fs_sample, fs_query, fs_close,
 };

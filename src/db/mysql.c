@@ -35,6 +35,7 @@ static enum osr_db_category categorize(unsigned code, const char *msg)
     case 1142:
     case 1143:
     case 1227:
+    case 1792: /* a write in a READ ONLY transaction */
         return OSR_DB_PERMISSION;
     case 1049: /* unknown database */
     case 2026: /* TLS */
@@ -452,6 +453,39 @@ static int my_sample(osr_db *db, json_t *table, int n, struct osr_db_error *e)
     return 0;
 }
 
+static int my_query(osr_db *db, const char *sql, int (*row)(json_t *, json_t *, void *),
+                    void *payload, struct osr_db_error *e)
+{
+    struct my *m = (struct my *)db;
+    MYSQL_RES *res = NULL;
+    MYSQL_ROW r;
+    json_t *cols = json_array();
+    bool cut = false;
+    int rc = query(m, sql, &res, e, "query failed");
+
+    if (rc < 0 || !res) {
+        json_decref(cols);
+        return rc;
+    }
+    for (unsigned k = 0; k < m->api->num_fields(res); k++)
+        json_array_append_new(cols, json_string(m->api->fetch_fields(res)[k].name));
+    while (row && (r = m->api->fetch_row(res))) {
+        unsigned long *len = m->api->fetch_lengths(res);
+        MYSQL_FIELD *f = m->api->fetch_fields(res);
+        json_t *vals = json_array();
+        int stop;
+        for (unsigned k = 0; k < m->api->num_fields(res); k++)
+            json_array_append_new(vals, my_value(&f[k], r[k], len[k], &cut));
+        stop = row(cols, vals, payload);
+        json_decref(vals);
+        if (stop)
+            break;
+    }
+    m->api->free_result(res);
+    json_decref(cols);
+    return 0;
+}
+
 static void my_close(osr_db *db)
 {
     struct my *m = (struct my *)db;
@@ -464,5 +498,5 @@ static void my_close(osr_db *db)
 }
 
 const struct osr_db_ops osr_db_mysql_ops = {
-    "mysql", my_open, my_ping, my_list, my_describe, my_count, my_sample, my_close,
+    "mysql", my_open, my_ping, my_list, my_describe, my_count, my_sample, my_query, my_close,
 };

@@ -36,6 +36,7 @@ static enum osr_db_category categorize(const char *msg)
         {"statement timeout", OSR_DB_TIMEOUT},
         {"canceling statement", OSR_DB_TIMEOUT},
         {"permission denied", OSR_DB_PERMISSION},
+        {"read-only transaction", OSR_DB_PERMISSION},
         {"does not exist", OSR_DB_CONFIG},
         {"invalid connection option", OSR_DB_CONFIG},
         {"invalid sslmode", OSR_DB_CONFIG},
@@ -471,6 +472,35 @@ int osr_db_pg_sample(osr_db *db, json_t *table, int n, struct osr_db_error *e)
     return 0;
 }
 
+int osr_db_pg_query(osr_db *db, const char *sql, int (*row)(json_t *, json_t *, void *),
+                    void *payload, struct osr_db_error *e)
+{
+    struct pg *p = (struct pg *)db;
+    PGresult *r = run(p, sql, 0, NULL, e, "query failed");
+    json_t *cols = json_array();
+    bool cut = false;
+
+    if (!r) {
+        json_decref(cols);
+        return -OSR_ECONN;
+    }
+    for (int c = 0; c < p->pq->nfields(r); c++)
+        json_array_append_new(cols, json_string(p->pq->fname(r, c)));
+    for (int i = 0; row && i < p->pq->ntuples(r); i++) {
+        json_t *vals = json_array();
+        int stop;
+        for (int c = 0; c < p->pq->nfields(r); c++)
+            json_array_append_new(vals, pg_value(p, r, i, c, &cut));
+        stop = row(cols, vals, payload);
+        json_decref(vals);
+        if (stop)
+            break;
+    }
+    p->pq->clear(r);
+    json_decref(cols);
+    return 0;
+}
+
 void osr_db_pg_close(osr_db *db)
 {
     struct pg *p = (struct pg *)db;
@@ -482,8 +512,8 @@ void osr_db_pg_close(osr_db *db)
 }
 
 const struct osr_db_ops osr_db_postgres_ops = {
-    "postgres",         pg_open,         osr_db_pg_ping,   pg_list,
-    osr_db_pg_describe, osr_db_pg_count, osr_db_pg_sample, osr_db_pg_close,
+    "postgres",      pg_open,          osr_db_pg_ping,  pg_list,         osr_db_pg_describe,
+    osr_db_pg_count, osr_db_pg_sample, osr_db_pg_query, osr_db_pg_close,
 };
 
 int osr_db_pg_list(osr_db *db, json_t **out, struct osr_db_error *e)

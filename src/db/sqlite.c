@@ -301,6 +301,39 @@ static int sq_sample(osr_db *db, json_t *table, int n, struct osr_db_error *e)
     return rc == SQLITE_DONE ? 0 : sq_fail(s, e, "cannot sample rows");
 }
 
+static int sq_query(osr_db *db, const char *sql, int (*row)(json_t *, json_t *, void *),
+                    void *payload, struct osr_db_error *e)
+{
+    struct sq *s = (struct sq *)db;
+    json_t *cols = json_array();
+    sqlite3_stmt *st;
+    bool cut = false;
+    int rc;
+
+    arm(s);
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        json_decref(cols);
+        return sq_fail(s, e, "query failed");
+    }
+    for (int i = 0; i < sqlite3_column_count(st); i++)
+        json_array_append_new(cols, json_string(sqlite3_column_name(st, i)));
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *vals = json_array();
+        int stop;
+        for (int i = 0; i < sqlite3_column_count(st); i++)
+            json_array_append_new(vals, column_value(st, i, &cut));
+        stop = row ? row(cols, vals, payload) : 0;
+        json_decref(vals);
+        if (stop) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+    json_decref(cols);
+    return rc == SQLITE_DONE ? 0 : sq_fail(s, e, "query failed");
+}
+
 static void sq_close(osr_db *db)
 {
     struct sq *s = (struct sq *)db;
@@ -312,5 +345,5 @@ static void sq_close(osr_db *db)
 }
 
 const struct osr_db_ops osr_db_sqlite_ops = {
-    "sqlite", sq_open, sq_ping, sq_list, sq_describe, sq_count, sq_sample, sq_close,
+    "sqlite", sq_open, sq_ping, sq_list, sq_describe, sq_count, sq_sample, sq_query, sq_close,
 };

@@ -236,6 +236,13 @@ static int sb_sample(osr_db *db, json_t *table, int n, struct osr_db_error *e)
     return need_pg(s, e) < 0 ? -OSR_ECONN : osr_db_pg_sample(s->pg, table, n, e);
 }
 
+static int sb_query(osr_db *db, const char *sql, int (*row)(json_t *, json_t *, void *),
+                    void *payload, struct osr_db_error *e)
+{
+    struct sb *s = (struct sb *)db;
+    return need_pg(s, e) < 0 ? -OSR_ECONN : osr_db_pg_query(s->pg, sql, row, payload, e);
+}
+
 static void sb_close(osr_db *db)
 {
     struct sb *s = (struct sb *)db;
@@ -251,5 +258,5 @@ static void sb_close(osr_db *db)
 }
 
 const struct osr_db_ops osr_db_supabase_ops = {
-    "supabase", sb_open, sb_ping, sb_list, sb_describe, sb_count, sb_sample, sb_close,
+    "supabase", sb_open, sb_ping, sb_list, sb_describe, sb_count, sb_sample, sb_query, sb_close,
 };
