@@ -36,7 +36,7 @@ s.serve_forever()
 PY
 python3 "$TMP/standin.py" "$KEY" >"$TMP/port" &
 standin=$!
-trap 'kill $standin 2>/dev/null; rm -rf "$TMP"' EXIT
+trap 'kill $standin 2>/dev/null || true; rm -rf "$TMP"' EXIT
 for _ in $(seq 1 50); do [ -s "$TMP/port" ] && break; sleep 0.05; done
 port=$(cat "$TMP/port")
 cat >>"$ws/osiris_connections.yaml" <<YAML
