@@ -2,13 +2,19 @@
  * filesystem.c - the filesystem "connection": a directory of CSV files under base_dir.
  *
  * The doctor checks that the directory exists and can be read; listing returns the CSV
- * files (plain or gzip) it holds. Describing and sampling CSV files comes with the CSV
- * reader of the pipeline runtime and answers "not supported yet" until then.
+ * files it holds. Describing reads the header and the first rows to name and type the
+ * columns (integer, number, boolean or text) and notes ragged rows as warnings with their
+ * line; counting and sampling stream the file, so its size does not matter. Compressed
+ * files are listed but not read yet.
  */
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/fsutil.h"
+#include "db/csv.h"
 #include "db/db.h"
+#include "db/values.h"
+
+#include <errno.h>
 
 #include <dirent.h>
 #include <unistd.h>
@@ -84,29 +90,227 @@ static int fs_list(osr_db *db, json_t **out, struct osr_db_error *e)
     return 0;
 }
 
-static int unsupported(osr_db *db, struct osr_db_error *e)
+#define CSV_FIELD_MAX (1u << 20)
+#define TYPE_SCAN_ROWS 1000
+#define MAX_WARNINGS 10
+
+static char *file_path(struct fsconn *f, json_t *table)
 {
-    return osr_db_fail(e, OSR_DB_CONFIG, db->opts,
-                       "describing CSV files is not supported yet; list them instead");
+    return osr_path_join(f->dir, json_string_value(json_object_get(table, "name")));
+}
+
+static int open_csv(struct fsconn *f, json_t *table, struct osr_csv *c, struct osr_db_error *e)
+{
+    const char *name = json_string_value(json_object_get(table, "name"));
+    char *path;
+    int rc;
+
+    if (strlen(name) > 3 && strcmp(name + strlen(name) - 3, ".gz") == 0)
+        return osr_db_fail(e, OSR_DB_CONFIG, f->base.opts,
+                           "%s: compressed CSV files are not read by discovery yet", name);
+    path = file_path(f, table);
+    rc = osr_csv_open(c, path, ',', '"', CSV_FIELD_MAX);
+    free(path);
+    if (rc < 0)
+        return osr_db_fail(e, OSR_DB_PERMISSION, f->base.opts, "%s", osr_error_last());
+    return 0;
+}
+
+enum ctype { T_EMPTY, T_INT, T_NUM, T_BOOL, T_TEXT };
+
+static enum ctype value_type(const char *v)
+{
+    char *end;
+
+    if (!*v)
+        return T_EMPTY;
+    if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
+        return T_BOOL;
+    errno = 0;
+    strtoll(v, &end, 10);
+    if (*end == '\0' && errno == 0)
+        return T_INT;
+    strtod(v, &end);
+    return *end == '\0' ? T_NUM : T_TEXT;
+}
+
+static enum ctype widen(enum ctype a, enum ctype b)
+{
+    if (a == T_EMPTY)
+        return b;
+    if (b == T_EMPTY || a == b)
+        return a;
+    if ((a == T_INT && b == T_NUM) || (a == T_NUM && b == T_INT))
+        return T_NUM;
+    return T_TEXT;
+}
+
+static const char *type_name(enum ctype t)
+{
+    static const char *const names[] = {"text", "integer", "number", "boolean", "text"};
+    return names[t];
+}
+
+static void warn_ragged(json_t *table, unsigned long line, size_t got, size_t want)
+{
+    json_t *w = json_object_get(table, "warnings");
+    char msg[160];
+
+    if (!w)
+        json_object_set_new(table, "warnings", w = json_array());
+    if (json_array_size(w) >= MAX_WARNINGS)
+        return;
+    snprintf(msg, sizeof(msg), "row has %zu fields; the header has %zu", got, want);
+    json_array_append_new(w, json_pack("{s:I, s:s}", "line", (json_int_t)line, "message", msg));
+}
+
+/* Reads the header and up to TYPE_SCAN_ROWS rows to name and type the columns. */
+static int describe_one(struct fsconn *f, json_t *t, struct osr_db_error *e)
+{
+    struct osr_csv c;
+    enum ctype types[1024] = {T_EMPTY};
+    bool nulls[1024] = {false};
+    json_t *cols = json_array();
+    size_t ncol, rows = 0;
+    int rc;
+
+    if (open_csv(f, t, &c, e) < 0) {
+        json_decref(cols);
+        return -OSR_ECONN;
+    }
+    rc = osr_csv_next(&c);
+    ncol = c.fields.n < 1024 ? c.fields.n : 1024;
+    for (size_t i = 0; rc > 0 && i < ncol; i++)
+        json_array_append_new(cols, json_string(c.fields.v[i]));
+    while (rc > 0 && rows < TYPE_SCAN_ROWS && (rc = osr_csv_next(&c)) > 0) {
+        rows++;
+        if (c.fields.n != ncol)
+            warn_ragged(t, c.line, c.fields.n, ncol);
+        for (size_t i = 0; i < ncol && i < c.fields.n; i++) {
+            types[i] = widen(types[i], value_type(c.fields.v[i]));
+            nulls[i] = nulls[i] || !*c.fields.v[i];
+        }
+    }
+    if (rc < 0) {
+        osr_db_fail(e, OSR_DB_CONFIG, f->base.opts, "%s", c.error);
+        osr_csv_close(&c);
+        json_decref(cols);
+        return -OSR_ECONN;
+    }
+    osr_csv_close(&c);
+    for (size_t i = 0; i < json_array_size(cols); i++) {
+        json_t *name = json_incref(json_array_get(cols, i));
+        json_array_set_new(cols, i,
+                           json_pack("{s:o, s:s, s:b, s:n, s:n}", "name", name, "type",
+                                     type_name(types[i]), "nullable", nulls[i], "default",
+                                     "primary_key"));
+    }
+    json_object_set_new(t, "columns", cols);
+    json_object_set_new(t, "primary_key", json_array());
+    json_object_set_new(t, "foreign_keys", json_array());
+    return 0;
 }
 
 static int fs_describe(osr_db *db, json_t *tables, struct osr_db_error *e)
 {
-    OSR_UNUSED(tables);
-    return unsupported(db, e);
+    struct fsconn *f = (struct fsconn *)db;
+    size_t i;
+    json_t *t;
+
+    /* A file that cannot be read is reported on that file; the others are described. */
+    json_array_foreach(tables, i, t)
+    {
+        struct osr_db_error te = {OSR_DB_OK, ""};
+        if (describe_one(f, t, &te) < 0) {
+            json_object_set_new(t, "columns", json_array());
+            json_object_set_new(t, "primary_key", json_array());
+            json_object_set_new(t, "foreign_keys", json_array());
+            json_object_set_new(t, "error",
+                                json_pack("{s:s, s:s}", "category",
+                                          osr_db_category_name(te.category), "message",
+                                          te.message));
+        }
+    }
+    OSR_UNUSED(e);
+    return 0;
 }
 
 static int fs_count(osr_db *db, json_t *table, struct osr_db_error *e)
 {
-    OSR_UNUSED(table);
-    return unsupported(db, e);
+    struct fsconn *f = (struct fsconn *)db;
+    struct osr_csv c;
+    long long rows = -1;
+    int rc;
+
+    if (json_object_get(table, "error"))
+        return osr_db_fail(
+            e,
+            json_string_value(json_object_get(json_object_get(table, "error"), "category"))[0] ==
+                    'p'
+                ? OSR_DB_PERMISSION
+                : OSR_DB_CONFIG,
+            db->opts, "%s",
+            json_string_value(json_object_get(json_object_get(table, "error"), "message")));
+    if (open_csv(f, table, &c, e) < 0)
+        return -OSR_ECONN;
+    while ((rc = osr_csv_next(&c)) > 0)
+        rows++;
+    if (rc < 0) {
+        rc = osr_db_fail(e, OSR_DB_CONFIG, db->opts, "%s", c.error);
+        osr_csv_close(&c);
+        return rc;
+    }
+    osr_csv_close(&c);
+    json_object_set_new(table, "row_count", json_integer(rows < 0 ? 0 : rows));
+    json_object_set_new(table, "row_count_exact", json_true());
+    return 0;
+}
+
+static json_t *typed(const char *v, const char *type, bool *cut)
+{
+    if (!*v)
+        return json_null();
+    if (strcmp(type, "integer") == 0)
+        return json_integer(strtoll(v, NULL, 10));
+    if (strcmp(type, "number") == 0)
+        return json_real(strtod(v, NULL));
+    if (strcmp(type, "boolean") == 0)
+        return json_boolean(strcmp(v, "true") == 0);
+    return osr_db_text_value(v, strlen(v), cut);
 }
 
 static int fs_sample(osr_db *db, json_t *table, int n, struct osr_db_error *e)
 {
-    OSR_UNUSED(table);
-    OSR_UNUSED(n);
-    return unsupported(db, e);
+    struct fsconn *f = (struct fsconn *)db;
+    json_t *cols = json_object_get(table, "columns"), *rows = json_array();
+    struct osr_csv c;
+    bool cut = false;
+    int rc;
+
+    if (open_csv(f, table, &c, e) < 0) {
+        json_decref(rows);
+        return -OSR_ECONN;
+    }
+    rc = osr_csv_next(&c); /* the header */
+    while (rc > 0 && (int)json_array_size(rows) < n && (rc = osr_csv_next(&c)) > 0) {
+        json_t *obj = json_object();
+        for (size_t i = 0; i < json_array_size(cols); i++) {
+            json_t *col = json_array_get(cols, i);
+            const char *name = json_string_value(json_object_get(col, "name"));
+            const char *v = i < c.fields.n ? c.fields.v[i] : "";
+            json_object_set_new(obj, name,
+                                typed(v, json_string_value(json_object_get(col, "type")), &cut));
+        }
+        osr_db_mask_row(obj);
+        json_array_append_new(rows, obj);
+    }
+    osr_csv_close(&c);
+    json_object_set_new(table, "samples", rows);
+    if (cut)
+        json_object_set_new(table, "samples_truncated", json_true());
+    if (rc < 0)
+        return osr_db_fail(e, OSR_DB_CONFIG, db->opts, "%s", c.error);
+    return 0;
 }
 
 static int fs_query(osr_db *db, const char *sql, int (*row)(json_t *, json_t *, void *),

@@ -90,4 +90,27 @@ rm "$ws/data/secrets2.sqlite"
 run_osr discovery run @sqlite.secrets --base-path "$ws" --refresh --json
 expect_eq "$RC" 3 "missing database file is a connection failure"
 expect_eq "$(jq -r .error.code <<<"$OUT")" "DISCOVERY/CONNECTION_FAILED" "error code"
+
+# A filesystem connection: CSV files described, typed, sampled; bad files reported per file.
+mkdir -p "$ws/data/in"
+printf 'id,name,price,active,password\n1,"Widget, large",9.5,true,s3cret-canary\n2,Gadget,10,false,x\n3,"multi\nline",,true,y\n4,short\n' >"$ws/data/in/items.csv"
+printf 'a,b\n1,"unterminated\n' >"$ws/data/in/broken.csv"
+printf 'x\n\xff\xfe\n' >"$ws/data/in/latin.csv"
+printf 'not a csv' >"$ws/data/in/notes.txt"
+cat >>"$ws/osiris_connections.yaml" <<'YAML'
+  filesystem:
+    inbox:
+      base_dir: data/in
+YAML
+run_osr discovery run @filesystem.inbox --base-path "$ws" --json
+expect_eq "$RC" 0 "csv discovery"
+expect_eq "$(jq -r .status <<<"$OUT")" partial "a broken file makes it partial"
+expect_eq "$(jq -r '.tables | map(.name) | join(",")' <<<"$OUT")" "broken.csv,items.csv,latin.csv" "CSV files only"
+expect_eq "$(jq -c '[.tables[] | select(.name=="items.csv") | .columns[] | .type]' <<<"$OUT")" '["integer","text","number","boolean","text"]' "inferred types"
+expect_eq "$(jq -r '.tables[] | select(.name=="items.csv") | .row_count' <<<"$OUT")" 4 "rows counted"
+expect_eq "$(jq -r '.tables[] | select(.name=="items.csv") | .warnings[0].line' <<<"$OUT")" 6 "ragged row reported by line"
+expect_eq "$(jq -r '.tables[] | select(.name=="items.csv") | .samples[2].name' <<<"$OUT")" $'multi\nline' "quoted newline"
+expect_not_contains "$OUT" "s3cret-canary" "secret-like CSV column masked"
+expect_eq "$(jq -r '.tables[] | select(.name=="broken.csv") | .error.message' <<<"$OUT")" "line 2: a quoted field is not closed" "broken file error"
+expect_eq "$(jq -r '.tables[] | select(.name=="latin.csv") | .samples[0].x.base64' <<<"$OUT")" "//4=" "invalid UTF-8 as base64"
 finish
