@@ -26,6 +26,11 @@ cat >>"$ws/osiris_connections.yaml" <<YAML
       user: u
       password: \${OSR_DOC_PW}
       connect_timeout: 2
+    nohost:
+      host: osiris-no-such-host.invalid
+      database: x
+      user: u
+      password: \${OSR_DOC_PW}
     unset:
       host: 127.0.0.1
       database: x
@@ -58,12 +63,13 @@ expect_eq "$(st sqlite missing)" "unhealthy config" "missing sqlite file"
 expect_eq "$(st sqlite notadb)" "unhealthy config" "a file that is not a database"
 expect_eq "$(st postgres closed)" "unhealthy network" "postgres closed port"
 expect_eq "$(st postgres unset)" "unhealthy config" "unset variable"
+expect_eq "$(st postgres nohost)" "unhealthy network" "a host name that does not resolve"
 expect_contains "$(jq -r .connections.postgres.unset.message <<<"$OUT")" "OSR_DOC_UNSET" "names the variable"
 expect_eq "$(st mysql closed)" "unhealthy network" "mysql closed port"
 expect_eq "$(st supabase down)" "unhealthy network" "supabase health endpoint down"
 expect_eq "$(st filesystem exports)" "healthy ok" "filesystem base_dir"
 expect_eq "$(st filesystem gone)" "unhealthy config" "missing base_dir"
-expect_eq "$(jq -r .summary.unhealthy <<<"$OUT")" 7 "unhealthy count"
+expect_eq "$(jq -r .summary.unhealthy <<<"$OUT")" 8 "unhealthy count"
 
 run_osr connections doctor --base-path "$ws" --connection @sqlite.demo --json
 expect_eq "$RC" 0 "one alias"
