@@ -24,6 +24,7 @@ static const struct command commands[] = {
     {"components list", osr_cmd_components_list, "list the component specs"},
     {"components show", osr_cmd_components_show, "show one component spec"},
     {"discovery run", osr_cmd_discovery_run, "discover tables, columns and sample rows"},
+    {"oml validate", osr_cmd_oml_validate, "check an OML pipeline, with line and column"},
     {"mcp run", osr_cmd_mcp_run, "serve MCP over stdio or Streamable HTTP"},
 };
 

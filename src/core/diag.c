@@ -17,6 +17,7 @@ void osr_diags_dispose(struct osr_diags *d)
     for (size_t i = 0; i < d->n; i++) {
         struct osr_diag *x = &d->v[i];
         free(x->code);
+        free(x->type);
         free(x->file);
         free(x->path);
         free(x->message);
@@ -42,6 +43,7 @@ static void diag_addv(struct osr_diags *d, enum osr_severity sev, const char *co
     x = &d->v[d->n++];
     x->severity = sev;
     x->code = osr_xstrdup(code ? code : "");
+    x->type = NULL;
     x->file = file ? osr_xstrdup(file) : NULL;
     x->line = line;
     x->col = col;
@@ -93,6 +95,8 @@ json_t *osr_diag_to_json(const struct osr_diag *d)
 
     json_object_set_new(j, "severity", json_string(osr_severity_name(d->severity)));
     json_object_set_new(j, "code", json_string(d->code));
+    if (d->type)
+        json_object_set_new(j, "type", json_string(d->type));
     json_object_set_new(j, "message", json_string(d->message));
     json_object_set_new(j, "file", d->file ? json_string(d->file) : json_null());
     json_object_set_new(j, "line", d->line ? json_integer(d->line) : json_null());
@@ -118,4 +122,39 @@ char *osr_diag_format(const struct osr_diag *d)
     if (d->suggest)
         osr_buf_printf(&b, " (fix: %s)", d->suggest);
     return osr_buf_take(&b);
+}
+
+void osr_diag_set_type(struct osr_diags *d, const char *type)
+{
+    if (d->n) {
+        free(d->v[d->n - 1].type);
+        d->v[d->n - 1].type = osr_xstrdup(type);
+    }
+}
+
+static int by_position(const void *a, const void *b)
+{
+    const struct osr_diag *x = a, *y = b;
+    unsigned lx = x->line ? x->line : 0, ly = y->line ? y->line : 0;
+
+    if (lx != ly)
+        return lx < ly ? -1 : 1;
+    if (x->col != y->col)
+        return x->col < y->col ? -1 : 1;
+    return 0;
+}
+
+void osr_diags_sort(struct osr_diags *d)
+{
+    /* A stable sort: insertion sort keeps equal positions in the order they were added,
+     * and diagnostics arrive almost sorted already. */
+    for (size_t i = 1; i < d->n; i++) {
+        struct osr_diag x = d->v[i];
+        size_t j = i;
+        while (j > 0 && by_position(&d->v[j - 1], &x) > 0) {
+            d->v[j] = d->v[j - 1];
+            j--;
+        }
+        d->v[j] = x;
+    }
 }

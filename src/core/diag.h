@@ -24,6 +24,7 @@ enum osr_severity {
 struct osr_diag {
     enum osr_severity severity;
     char *code;
+    char *type; /* a readable name of the code (OML diagnostics), or NULL */
     char *file;
     unsigned line, col;
     char *path;
@@ -47,7 +48,11 @@ void osr_diag_add(struct osr_diags *d, enum osr_severity sev, const char *code, 
 void osr_diag_add_at(struct osr_diags *d, enum osr_severity sev, const char *code, const char *file,
                      unsigned line, unsigned col, const char *path, const char *suggest,
                      const char *fmt, ...) OSR_PRINTF(9, 10);
-/* {"severity","code","message","file","line","column","path","suggest"} (new reference). */
+/* Names the last diagnostic added (its "type"). */
+void osr_diag_set_type(struct osr_diags *d, const char *type);
+/* Sorts the diagnostics by line and column, keeping the order of equal positions. */
+void osr_diags_sort(struct osr_diags *d);
+/* {"severity","code","type","message","file","line","column","path","suggest"} (new ref). */
 json_t *osr_diag_to_json(const struct osr_diag *d);
 /* "file:line:col: error: message (hint: suggest)" (owned). */
 char *osr_diag_format(const struct osr_diag *d);

@@ -47,6 +47,8 @@ struct anchor {
 };
 
 struct builder {
+    const size_t *at_offsets; /* sorted offsets where '@' was replaced before parsing */
+    size_t n_at, at_restored;
     struct index anchor_index;
     const struct osr_yaml_limits *lim;
     struct osr_yaml_error *err;
@@ -435,6 +437,12 @@ static int attach(struct builder *b, struct osr_ynode *n, char *anchor)
     return rc;
 }
 
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 static int on_scalar(struct builder *b, const yaml_event_t *ev)
 {
     struct osr_ynode *n = node_new(b, OSR_Y_STR, ev->start_mark);
@@ -445,6 +453,11 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev)
                     b->lim->max_nodes);
     n->len = ev->data.scalar.length;
     n->str = osr_xstrndup((const char *)ev->data.scalar.value, n->len);
+    if (b->n_at && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && n->len &&
+        bsearch(&ev->start_mark.index, b->at_offsets, b->n_at, sizeof(size_t), cmp_size)) {
+        n->str[0] = '@'; /* an unquoted connection reference, see parse_at_refs() */
+        b->at_restored++;
+    }
     resolve_scalar(n, ev);
     return attach(b, n, (char *)ev->data.scalar.anchor);
 }
@@ -519,6 +532,8 @@ static int parser_error(struct builder *b, const yaml_parser_t *p, const char *t
     const char *problem = p->problem ? p->problem : "malformed YAML";
     unsigned line = (unsigned)p->problem_mark.line + 1, col = (unsigned)p->problem_mark.column + 1;
     size_t at = p->problem_mark.index;
+
+    b->err->offset = at;
     const char *hint = "";
 
     if (at < len && text[at] == '\t')
@@ -547,11 +562,15 @@ static void builder_dispose(struct builder *b)
     index_dispose(&b->anchor_index);
 }
 
-int osr_yaml_parse(struct osr_ynode **out, struct osr_yaml_error *err, const char *text, size_t len,
-                   const struct osr_yaml_limits *limits)
+static int parse_once(struct osr_ynode **out, struct osr_yaml_error *err, const char *text,
+                      size_t len, const struct osr_yaml_limits *limits, const size_t *at,
+                      size_t n_at, size_t *restored)
 {
     struct builder b = {.lim = limits ? limits : &osr_yaml_default_limits, .err = err};
     yaml_parser_t parser;
+
+    b.at_offsets = at;
+    b.n_at = n_at;
     yaml_event_t ev;
     unsigned line, col;
     int rc = 0;
@@ -588,7 +607,88 @@ int osr_yaml_parse(struct osr_ynode **out, struct osr_yaml_error *err, const cha
     }
     builder_dispose(&b);
     *out = b.root;
+    if (restored)
+        *restored = b.at_restored;
     return rc;
+}
+
+/*
+ * OML lets people write `connection: @mysql.main` without quotes, although '@' cannot
+ * start a plain YAML scalar. Such an '@' is replaced by a letter before parsing, and the
+ * scalar that starts at that offset gets its '@' back. The fast path replaces every '@'
+ * that stands where a value starts (after ": ", "- ", "[", "," or "{"); if one of them was
+ * really inside a quoted or block scalar (fewer restorations than replacements), the slow
+ * path parses the original text and replaces only the '@'s libyaml trips over, one at a
+ * time. Line and column numbers are unchanged either way: the text keeps its length.
+ */
+static bool value_start(const char *text, size_t i)
+{
+    size_t j = i;
+    bool space = false;
+
+    while (j > 0 && (text[j - 1] == ' ' || text[j - 1] == '\t')) {
+        j--;
+        space = true;
+    }
+    if (j == 0 || text[j - 1] == '\n')
+        return true;
+    switch (text[j - 1]) {
+    case ':':
+    case '-':
+    case '?':
+        return space;
+    case '[':
+    case ',':
+    case '{':
+        return true;
+    default:
+        return false;
+    }
+}
+
+#define MAX_AT_RETRIES 4096
+
+static int parse_at_refs(struct osr_ynode **out, struct osr_yaml_error *err, const char *text,
+                         size_t len, const struct osr_yaml_limits *lim)
+{
+    char *copy = osr_xstrndup(text, len);
+    size_t *at = NULL, n = 0, cap = 0, restored = 0;
+    int rc;
+
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '@' && value_start(text, i)) {
+            at = osr_xgrow(at, &cap, n + 1, sizeof(*at));
+            at[n++] = i;
+            copy[i] = 'A';
+        }
+    }
+    rc = parse_once(out, err, copy, len, lim, at, n, &restored);
+    if (rc == 0 && restored == n)
+        goto done;
+    osr_ynode_free(*out);
+    memcpy(copy, text, len);
+    n = 0;
+    for (int tries = 0; tries < MAX_AT_RETRIES; tries++) {
+        rc = parse_once(out, err, copy, len, lim, at, n, &restored);
+        if (rc == 0 || err->offset >= len || copy[err->offset] != '@')
+            break;
+        /* Offsets arrive in document order, so the array stays sorted. */
+        at = osr_xgrow(at, &cap, n + 1, sizeof(*at));
+        at[n++] = err->offset;
+        copy[err->offset] = 'A';
+    }
+done:
+    free(copy);
+    free(at);
+    return rc;
+}
+
+int osr_yaml_parse(struct osr_ynode **out, struct osr_yaml_error *err, const char *text, size_t len,
+                   const struct osr_yaml_limits *limits)
+{
+    if (limits && limits->at_refs && memchr(text, '@', len) && len <= limits->max_bytes)
+        return parse_at_refs(out, err, text, len, limits);
+    return parse_once(out, err, text, len, limits, NULL, 0, NULL);
 }
 
 struct osr_ynode *osr_ynode_key(const struct osr_ynode *map, const char *key)

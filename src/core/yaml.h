@@ -45,6 +45,7 @@ struct osr_yaml_limits {
     unsigned max_depth;  /* nesting of sequences and mappings */
     size_t max_nodes;    /* total nodes, alias copies included */
     size_t alias_budget; /* nodes that alias expansion may copy */
+    bool at_refs;        /* accept unquoted @family.alias values (OML), see yaml.c */
 };
 
 /* Limits for configuration files and specs: 4 MiB, depth 64, 200k nodes, 10k alias nodes. */
@@ -52,6 +53,7 @@ extern const struct osr_yaml_limits osr_yaml_default_limits;
 
 struct osr_yaml_error {
     unsigned line, col; /* 1-based; 0 when the error has no position */
+    size_t offset;      /* byte offset of the error in the text */
     char message[256];
 };
 
