@@ -42,10 +42,12 @@ static int parse_long(struct osr_cli *cli, int argc, char **argv, int *i,
         *(bool *)o->dest = true;
         return 0;
     }
-    if (eq) {
-        *(const char **)o->dest = eq + 1;
-    } else if (*i + 1 < argc) {
-        *(const char **)o->dest = argv[++*i];
+    if (eq || *i + 1 < argc) {
+        const char *value = eq ? eq + 1 : argv[++*i];
+        if (o->kind == OSR_OPT_LIST)
+            osr_strv_push(o->dest, value);
+        else
+            *(const char **)o->dest = value;
     } else {
         return osr_cli_error(cli, OSR_EXIT_USAGE, "CLI/MISSING_VALUE", NULL,
                              "option --%s needs a value", o->name);

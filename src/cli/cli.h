@@ -32,12 +32,12 @@ struct osr_cli {
     struct osr_strv args; /* positional arguments after the command words */
 };
 
-enum osr_opt_kind { OSR_OPT_FLAG, OSR_OPT_VALUE };
+enum osr_opt_kind { OSR_OPT_FLAG, OSR_OPT_VALUE, OSR_OPT_LIST };
 
 struct osr_opt {
     const char *name; /* without the leading "--" */
     enum osr_opt_kind kind;
-    void *dest; /* bool * for flags, const char ** for values */
+    void *dest; /* bool * for flags, const char ** for values, struct osr_strv * for lists */
 };
 
 /* Parses argv (after the command words) against `opts` plus the global options

@@ -17,6 +17,7 @@ int osr_cmd_components_list(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_components_show(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_discovery_run(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_oml_validate(struct osr_cli *cli, int argc, char **argv);
+int osr_cmd_compile(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_mcp_run(struct osr_cli *cli, int argc, char **argv);
 
 #endif

@@ -25,6 +25,7 @@ static const struct command commands[] = {
     {"components show", osr_cmd_components_show, "show one component spec"},
     {"discovery run", osr_cmd_discovery_run, "discover tables, columns and sample rows"},
     {"oml validate", osr_cmd_oml_validate, "check an OML pipeline, with line and column"},
+    {"compile", osr_cmd_compile, "compile a pipeline into a reproducible build"},
     {"mcp run", osr_cmd_mcp_run, "serve MCP over stdio or Streamable HTTP"},
 };
 
