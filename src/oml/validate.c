@@ -415,6 +415,12 @@ static void check_config(struct v *v, const char *path, const struct osr_ynode *
         } else if (!prop) {
             emit(v, R_CONFIG_KEY_UNKNOWN, k, kp, "see osiris components show for the fields",
                  "unknown configuration key '%s' for component %s", k->str, component);
+            if (osr_mask_is_secret_name(k->str) && is_str(val) && val->len &&
+                !whole_reference(val->str))
+                emit(v, R_INLINE_SECRET, val, kp,
+                     "keep secrets in osiris_connections.yaml as ${VAR} and refer to the "
+                     "connection",
+                     "'%s' holds a secret written into the pipeline", k->str);
         } else {
             if (has_ref && policy && strcmp(policy, "forbidden") == 0)
                 emit(v, R_OVERRIDE_FORBIDDEN, k, kp, "remove it: the connection provides it",
