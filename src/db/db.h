@@ -55,6 +55,10 @@ struct osr_db_ops {
     int (*count)(osr_db *db, json_t *table, struct osr_db_error *e);
     /* Adds "samples": up to n rows as objects, ordered by primary key when there is one. */
     int (*sample)(osr_db *db, json_t *table, int n, struct osr_db_error *e);
+    /* Optional: counts and samples many tables at once (fewer round trips). Each table
+     * object gets what count and sample would add, or an "error" object. NULL when the
+     * connector has no batch path. */
+    int (*inspect)(osr_db *db, json_t **tables, size_t n, int samples, struct osr_db_error *e);
     /* Runs one statement and hands its rows to `row` (columns: array of names; values:
      * array of typed JSON values, both borrowed for the call). A non-zero return from
      * `row` stops the query. NULL `row` runs a statement that returns nothing. */

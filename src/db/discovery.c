@@ -200,105 +200,133 @@ struct tally {
     bool truncated;
 };
 
-static void inspect_table(osr_db *db, json_t *t, const struct osr_discovery_req *r,
-                          struct tally *ty)
+/* Counts and samples one table on its own (connectors without a batch path). */
+static void inspect_table(osr_db *db, json_t *t, int samples)
 {
     struct osr_db_error e = {OSR_DB_OK, ""};
-    char *text;
 
-    if (strcmp(json_string_value(json_object_get(t, "kind")), "view") == 0)
-        ty->views++;
-    if (db->ops->count(db, t, &e) < 0) {
+    if (db->ops->count(db, t, &e) < 0 || (samples > 0 && db->ops->sample(db, t, samples, &e) < 0))
         table_error(t, &e);
-        ty->errors++;
-        return;
-    }
-    if (r->samples <= 0)
-        return;
-    if (ty->bytes > r->max_bytes) {
-        ty->truncated = true; /* the byte cap is spent: no more samples */
-        return;
-    }
-    if (db->ops->sample(db, t, r->samples, &e) < 0) {
-        table_error(t, &e);
-        ty->errors++;
-        return;
-    }
-    text = json_dumps(json_object_get(t, "samples"), JSON_COMPACT);
-    ty->bytes += text ? strlen(text) : 0;
-    ty->sampled_rows += json_array_size(json_object_get(t, "samples"));
-    if (json_is_true(json_object_get(t, "samples_truncated")))
-        ty->truncated = true;
-    free(text);
 }
 
-/* Counting and sampling go table by table; on a server database they are spread over
- * several sessions (discovery.parallel_tables), each worker taking every k-th table. The
- * table objects are disjoint, so workers need no locks; their tallies are added at the end. */
+/* Counting and sampling are spread over several sessions on server databases
+ * (discovery.parallel_tables, at most one per CPU), each worker taking every k-th table
+ * and opening its own session in its own thread. The table objects are disjoint, so
+ * workers need no locks. A worker that cannot open a session leaves its share to the main
+ * session. */
 struct worker {
     osr_db *db;
-    bool own; /* opened by the worker, closed by it */
+    const struct osr_db_ops *ops;
     json_t *cfg, *tables;
-    const struct osr_discovery_req *r;
+    const struct osr_db_opts *opts;
+    int samples;
     size_t first, step;
-    struct tally ty;
+    bool own, failed;
     pthread_t thread;
 };
+
+static void run_share(struct worker *w)
+{
+    size_t n = 0, total = json_array_size(w->tables);
+    json_t **mine = osr_xmalloc((total / w->step + 1) * sizeof(*mine));
+    struct osr_db_error e = {OSR_DB_OK, ""};
+
+    for (size_t i = w->first; i < total; i += w->step)
+        mine[n++] = json_array_get(w->tables, i);
+    if (w->ops->inspect)
+        w->ops->inspect(w->db, mine, n, w->samples, &e);
+    else
+        for (size_t i = 0; i < n; i++)
+            inspect_table(w->db, mine[i], w->samples);
+    free(mine);
+}
 
 static void *work(void *arg)
 {
     struct worker *w = arg;
+    struct osr_db_error e = {OSR_DB_OK, ""};
 
-    for (size_t i = w->first; i < json_array_size(w->tables); i += w->step)
-        inspect_table(w->db, json_array_get(w->tables, i), w->r, &w->ty);
+    if (!w->db && w->ops->open(&w->db, w->cfg, w->opts, &e) < 0) {
+        w->failed = true;
+        return NULL;
+    }
+    run_share(w);
     return NULL;
 }
 
 static size_t worker_count(osr_db *db, const struct osr_discovery_req *r, size_t ntables)
 {
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     size_t k = r->parallel > 0 ? (size_t)r->parallel : 1;
 
     if (strcmp(db->ops->family, "sqlite") == 0 || strcmp(db->ops->family, "filesystem") == 0)
         return 1;
-    if (k > ntables / 4 + 1)
-        k = ntables / 4 + 1; /* a few tables are not worth another connection */
+    if (cpus > 0 && k > (size_t)cpus)
+        k = (size_t)cpus; /* more sessions than CPUs only queue up (measured in bench/) */
+    if (k > ntables / 8 + 1)
+        k = ntables / 8 + 1; /* a few tables are not worth another connection */
     return k > 16 ? 16 : k;
 }
 
-static void inspect_all(osr_db *db, json_t *cfg, json_t *tables, const struct osr_discovery_req *r,
-                        struct tally *ty)
+static void inspect_all(osr_db *db, json_t *cfg, json_t *tables, const struct osr_discovery_req *r)
 {
     size_t k = worker_count(db, r, json_array_size(tables));
     struct worker w[16];
 
     for (size_t i = 0; i < k; i++) {
-        struct osr_db_error e = {OSR_DB_OK, ""};
-        w[i] =
-            (struct worker){.db = i ? NULL : db, .tables = tables, .r = r, .first = i, .step = k};
-        if (i && db->ops->open(&w[i].db, cfg, db->opts, &e) == 0)
-            w[i].own = true;
-        if (!w[i].db)
-            w[i].db = db; /* could not open another session: share nothing, run serially */
+        w[i] = (struct worker){.db = i ? NULL : db,
+                               .ops = db->ops,
+                               .cfg = cfg,
+                               .tables = tables,
+                               .opts = db->opts,
+                               .samples = r->samples,
+                               .first = i,
+                               .step = k};
+        w[i].own = i > 0 && pthread_create(&w[i].thread, NULL, work, &w[i]) == 0;
     }
+    run_share(&w[0]);
     for (size_t i = 1; i < k; i++) {
-        if (!w[i].own || pthread_create(&w[i].thread, NULL, work, &w[i]) != 0)
-            w[i].own = false;
-    }
-    work(&w[0]);
-    for (size_t i = 1; i < k; i++) {
-        if (w[i].own) {
+        if (w[i].own)
             pthread_join(w[i].thread, NULL);
-            db->ops->close(w[i].db);
+        if (!w[i].own || w[i].failed) {
+            w[i].db = db;
+            run_share(&w[i]); /* its share, on the main session */
         } else {
-            work(&w[i]); /* its share, on the main session */
+            db->ops->close(w[i].db);
         }
-        w[0].ty.bytes += w[i].ty.bytes;
-        w[0].ty.views += w[i].ty.views;
-        w[0].ty.sampled_rows += w[i].ty.sampled_rows;
-        w[0].ty.errors += w[i].ty.errors;
-        w[0].ty.truncated = w[0].ty.truncated || w[i].ty.truncated;
     }
-    *ty = w[0].ty;
+}
+
+/* Counts what was found and applies the byte cap on samples, in table order. */
+static void tally(json_t *tables, const struct osr_discovery_req *r, struct tally *ty)
+{
+    json_t *t;
+    size_t i;
+
+    json_array_foreach(tables, i, t)
+    {
+        json_t *samples = json_object_get(t, "samples");
+        json_object_del(t, "__estimate");
+        if (strcmp(json_string_value(json_object_get(t, "kind")), "view") == 0)
+            ty->views++;
+        if (json_object_get(t, "error"))
+            ty->errors++;
+        if (!samples)
+            continue;
+        if (ty->bytes > r->max_bytes) {
+            json_object_del(t, "samples"); /* the byte cap is spent */
+            ty->truncated = true;
+            continue;
+        }
+        {
+            char *text = json_dumps(samples, JSON_COMPACT);
+            ty->bytes += text ? strlen(text) : 0;
+            free(text);
+        }
+        ty->sampled_rows += json_array_size(samples);
+        if (json_is_true(json_object_get(t, "samples_truncated")))
+            ty->truncated = true;
+    }
 }
 
 static int discover(json_t **out, osr_db *db, json_t *cfg, const struct osr_discovery_req *r,
@@ -315,7 +343,8 @@ static int discover(json_t **out, osr_db *db, json_t *cfg, const struct osr_disc
         json_decref(tables);
         return -OSR_ECONN;
     }
-    inspect_all(db, cfg, tables, r, &ty);
+    inspect_all(db, cfg, tables, r);
+    tally(tables, r, &ty);
     *out = json_pack("{s:s, s:o, s:{s:i, s:i, s:i, s:i}, s:b}", "status",
                      ty.errors ? "partial" : "success", "tables", tables, "summary", "tables",
                      (int)json_array_size(tables), "views", (int)ty.views, "rows_sampled",

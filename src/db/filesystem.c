@@ -333,5 +333,13 @@ static void fs_close(osr_db *db)
 }
 
 const struct osr_db_ops osr_db_filesystem_ops = {
-    "filesystem", fs_open, fs_ping, fs_list, fs_describe, fs_count, fs_sample, fs_query, fs_close,
+    .family = "filesystem",
+    .open = fs_open,
+    .ping = fs_ping,
+    .list_tables = fs_list,
+    .describe = fs_describe,
+    .count = fs_count,
+    .sample = fs_sample,
+    .query = fs_query,
+    .close = fs_close,
 };

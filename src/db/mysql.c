@@ -498,5 +498,13 @@ static void my_close(osr_db *db)
 }
 
 const struct osr_db_ops osr_db_mysql_ops = {
-    "mysql", my_open, my_ping, my_list, my_describe, my_count, my_sample, my_query, my_close,
+    .family = "mysql",
+    .open = my_open,
+    .ping = my_ping,
+    .list_tables = my_list,
+    .describe = my_describe,
+    .count = my_count,
+    .sample = my_sample,
+    .query = my_query,
+    .close = my_close,
 };

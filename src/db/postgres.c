@@ -210,26 +210,38 @@ static int pg_list(osr_db *db, json_t **out, struct osr_db_error *e)
 {
     struct pg *p = (struct pg *)db;
 
-    *out = json_query(p,
-                      "SELECT coalesce(json_agg(json_build_object('schema', n.nspname, 'name', "
-                      "c.relname, 'kind', CASE WHEN c.relkind IN ('v', 'm') THEN 'view' ELSE "
-                      "'table' END) ORDER BY n.nspname, c.relname), '[]') FROM pg_class c JOIN "
-                      "pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN "
-                      "('r', 'p', 'v', 'm', 'f') AND " USER_SCHEMAS,
-                      e, "cannot list tables");
+    *out =
+        json_query(p,
+                   "SELECT coalesce(json_agg(json_build_object('schema', n.nspname, 'name', "
+                   "c.relname, 'kind', CASE WHEN c.relkind IN ('v', 'm') THEN 'view' ELSE "
+                   "'table' END, 'estimate', c.reltuples::bigint) ORDER BY n.nspname, "
+                   "c.relname), '[]') FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                   "c.relnamespace WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND " USER_SCHEMAS,
+                   e, "cannot list tables");
+    /* The planner's estimate is kept aside for counting and not shown. */
+    if (*out) {
+        size_t i;
+        json_t *t;
+        json_array_foreach(*out, i, t)
+        {
+            json_object_set(t, "__estimate", json_object_get(t, "estimate"));
+            json_object_del(t, "estimate");
+        }
+    }
     return *out ? 0 : -OSR_ECONN;
 }
 
 static const char columns_sql[] =
+    "WITH pk AS (SELECT i.indrelid AS rel, k.num, k.ord FROM pg_index i, unnest(i.indkey) WITH "
+    "ORDINALITY k(num, ord) WHERE i.indisprimary) "
     "SELECT coalesce(json_agg(json_build_object('schema', n.nspname, 'table', c.relname, "
     "'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'nullable', NOT "
-    "a.attnotnull, 'default', pg_get_expr(d.adbin, d.adrelid), 'primary_key', (SELECT k.ord "
-    "FROM pg_index i, unnest(i.indkey) WITH ORDINALITY k(num, ord) WHERE i.indrelid = c.oid "
-    "AND i.indisprimary AND k.num = a.attnum)) ORDER BY n.nspname, c.relname, a.attnum), '[]') "
-    "FROM pg_attribute a JOIN "
-    "pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN "
-    "pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attnum > 0 AND NOT "
-    "a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND " USER_SCHEMAS;
+    "a.attnotnull, 'default', pg_get_expr(d.adbin, d.adrelid), 'primary_key', pk.ord) ORDER BY "
+    "n.nspname, c.relname, a.attnum), '[]') FROM pg_attribute a JOIN pg_class c ON c.oid = "
+    "a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_attrdef d ON "
+    "d.adrelid = a.attrelid AND d.adnum = a.attnum LEFT JOIN pk ON pk.rel = c.oid AND pk.num = "
+    "a.attnum WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', "
+    "'f') AND " USER_SCHEMAS;
 
 static const char fks_sql[] =
     "SELECT coalesce(json_agg(json_build_object('schema', n.nspname, 'table', c.relname, "
@@ -308,6 +320,8 @@ int osr_db_pg_describe(osr_db *db, json_t *tables, struct osr_db_error *e)
     return 0;
 }
 
+#define EXACT_COUNT_LIMIT 200000
+
 static char *qualified(struct pg *p, json_t *table)
 {
     const char *schema = json_string_value(json_object_get(table, "schema"));
@@ -322,39 +336,41 @@ static char *qualified(struct pg *p, json_t *table)
 }
 
 /* Tables the statistics say are large get the estimate; the others an exact count. */
-#define EXACT_COUNT_LIMIT 200000
+
+static void set_count(json_t *table, long long n, bool exact)
+{
+    json_object_set_new(table, "row_count", json_integer(n));
+    json_object_set_new(table, "row_count_exact", json_boolean(exact));
+}
+
+/* Tables the statistics say are large get the estimate; the others an exact count. */
+static bool use_estimate(json_t *table)
+{
+    json_t *est = json_object_get(table, "__estimate");
+
+    if (json_integer_value(est) > EXACT_COUNT_LIMIT) {
+        set_count(table, json_integer_value(est), false);
+        return true;
+    }
+    return false;
+}
 
 int osr_db_pg_count(osr_db *db, json_t *table, struct osr_db_error *e)
 {
     struct pg *p = (struct pg *)db;
-    char *full = qualified(p, table), *sql;
-    const char *params[1] = {full};
-    PGresult *r = run(p, "SELECT reltuples::bigint FROM pg_class WHERE oid = $1::regclass", 1,
-                      params, e, "cannot read table statistics");
-    long long est = -1;
+    char *full, *sql;
+    PGresult *r;
 
-    if (r && p->pq->ntuples(r) == 1)
-        est = strtoll(p->pq->getvalue(r, 0, 0), NULL, 10);
-    p->pq->clear(r);
-    if (!r) {
-        free(full);
-        return -OSR_ECONN;
-    }
-    if (est > EXACT_COUNT_LIMIT) {
-        json_object_set_new(table, "row_count", json_integer(est));
-        json_object_set_new(table, "row_count_exact", json_false());
-        free(full);
+    if (use_estimate(table))
         return 0;
-    }
+    full = qualified(p, table);
     sql = osr_xasprintf("SELECT count(*) FROM %s", full);
     free(full);
     r = run(p, sql, 0, NULL, e, "cannot count rows");
     free(sql);
     if (!r)
         return -OSR_ECONN;
-    json_object_set_new(table, "row_count",
-                        json_integer(strtoll(p->pq->getvalue(r, 0, 0), NULL, 10)));
-    json_object_set_new(table, "row_count_exact", json_true());
+    set_count(table, strtoll(p->pq->getvalue(r, 0, 0), NULL, 10), true);
     p->pq->clear(r);
     return 0;
 }
@@ -442,33 +458,170 @@ static char *order_by(struct pg *p, json_t *table)
     return osr_buf_take(&b);
 }
 
-int osr_db_pg_sample(osr_db *db, json_t *table, int n, struct osr_db_error *e)
+/* With `with_count`, a window count over the whole table rides along as the last column
+ * (window functions see every row before LIMIT), so one statement samples and counts. */
+static char *sample_sql(struct pg *p, json_t *table, int n, bool with_count)
 {
-    struct pg *p = (struct pg *)db;
     char *full = qualified(p, table), *order = order_by(p, table);
-    char *sql = osr_xasprintf("SELECT * FROM %s%s LIMIT %d", full, order, n);
-    PGresult *r = run(p, sql, 0, NULL, e, "cannot sample rows");
-    json_t *rows = json_array();
-    bool cut = false;
+    char *sql =
+        osr_xasprintf("SELECT *%s FROM %s%s LIMIT %d",
+                      with_count ? ", count(*) OVER () AS osr_total_rows" : "", full, order, n);
 
     free(full);
     free(order);
-    free(sql);
-    if (!r) {
-        json_decref(rows);
-        return -OSR_ECONN;
-    }
+    return sql;
+}
+
+/* Turns a sample result into the table's "samples" (and its count, when the result
+ * carries one in its last column). */
+static void take_samples(struct pg *p, json_t *table, PGresult *r, bool with_count)
+{
+    json_t *rows = json_array();
+    int ncols = p->pq->nfields(r) - (with_count ? 1 : 0);
+    bool cut = false;
+
+    if (with_count)
+        set_count(table, p->pq->ntuples(r) ? strtoll(p->pq->getvalue(r, 0, ncols), NULL, 10) : 0,
+                  true);
     for (int row = 0; row < p->pq->ntuples(r); row++) {
         json_t *obj = json_object();
-        for (int col = 0; col < p->pq->nfields(r); col++)
+        for (int col = 0; col < ncols; col++)
             json_object_set_new(obj, p->pq->fname(r, col), pg_value(p, r, row, col, &cut));
         osr_db_mask_row(obj);
         json_array_append_new(rows, obj);
     }
-    p->pq->clear(r);
     json_object_set_new(table, "samples", rows);
     if (cut)
         json_object_set_new(table, "samples_truncated", json_true());
+}
+
+int osr_db_pg_sample(osr_db *db, json_t *table, int n, struct osr_db_error *e)
+{
+    struct pg *p = (struct pg *)db;
+    char *sql = sample_sql(p, table, n, false);
+    PGresult *r = run(p, sql, 0, NULL, e, "cannot sample rows");
+
+    free(sql);
+    if (!r)
+        return -OSR_ECONN;
+    take_samples(p, table, r, false);
+    p->pq->clear(r);
+    return 0;
+}
+
+static void table_failed(json_t *t, struct pg *p, const char *what, const char *msg)
+{
+    struct osr_db_error e = {OSR_DB_OK, ""};
+
+    pg_fail(p, &e, what, msg);
+    json_object_set_new(t, "error",
+                        json_pack("{s:s, s:s}", "category", osr_db_category_name(e.category),
+                                  "message", e.message));
+}
+
+/* One query counts every small table: SELECT 0, count(*) FROM a UNION ALL SELECT 1, ... */
+static void batch_counts(struct pg *p, json_t **tables, size_t n)
+{
+    struct osr_buf sql;
+    bool any = false;
+    PGresult *r;
+
+    osr_buf_init(&sql, OSR_BUF_UNLIMITED);
+    for (size_t i = 0; i < n; i++) {
+        char *full;
+        if (use_estimate(tables[i]))
+            continue;
+        full = qualified(p, tables[i]);
+        osr_buf_printf(&sql, "%sSELECT %zu, count(*) FROM %s", any ? " UNION ALL " : "", i, full);
+        free(full);
+        any = true;
+    }
+    if (any) {
+        r = p->pq->execParams(p->conn, sql.ptr, 0, NULL, NULL, NULL, NULL, 0);
+        if (p->pq->resultStatus(r) == PGRES_TUPLES_OK) {
+            for (int row = 0; row < p->pq->ntuples(r); row++) {
+                size_t i = (size_t)strtoull(p->pq->getvalue(r, row, 0), NULL, 10);
+                if (i < n)
+                    set_count(tables[i], strtoll(p->pq->getvalue(r, row, 1), NULL, 10), true);
+            }
+        }
+        p->pq->clear(r);
+    }
+    osr_buf_dispose(&sql);
+    /* Anything the batch could not count (one bad table fails the whole statement) is
+     * counted on its own, so the failure lands on the right table. */
+    for (size_t i = 0; i < n; i++) {
+        struct osr_db_error e = {OSR_DB_OK, ""};
+        if (!json_object_get(tables[i], "row_count") &&
+            osr_db_pg_count(&p->base, tables[i], &e) < 0)
+            json_object_set_new(tables[i], "error",
+                                json_pack("{s:s, s:s}", "category",
+                                          osr_db_category_name(e.category), "message", e.message));
+    }
+}
+
+/* Every sample query is sent before the first answer is read (libpq pipeline mode), so
+ * the round trips overlap instead of adding up. */
+static void batch_samples(struct pg *p, json_t **tables, size_t n, int samples)
+{
+    size_t sent = 0;
+
+    if (p->pq->enterPipelineMode(p->conn) != 1) {
+        for (size_t i = 0; i < n; i++) {
+            struct osr_db_error e = {OSR_DB_OK, ""};
+            if (!json_object_get(tables[i], "error") &&
+                (osr_db_pg_count(&p->base, tables[i], &e) < 0 ||
+                 osr_db_pg_sample(&p->base, tables[i], samples, &e) < 0))
+                table_failed(tables[i], p, "cannot sample rows", e.message);
+        }
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char *sql = sample_sql(p, tables[i], samples, !use_estimate(tables[i]));
+        /* The flush request makes the server send each result as soon as it is ready, so
+         * what was read before a failure mid-pipeline is kept. */
+        if (p->pq->sendQueryParams(p->conn, sql, 0, NULL, NULL, NULL, NULL, 0) == 1 &&
+            p->pq->sendFlushRequest(p->conn) == 1)
+            sent++;
+        free(sql);
+        if (sent != i + 1)
+            break;
+    }
+    p->pq->pipelineSync(p->conn);
+    for (size_t i = 0; i < sent; i++) {
+        PGresult *r = p->pq->getResult(p->conn);
+        ExecStatusType st = p->pq->resultStatus(r);
+        if (st == PGRES_TUPLES_OK && !json_object_get(tables[i], "error"))
+            take_samples(p, tables[i], r, !json_object_get(tables[i], "row_count"));
+        else if (st != PGRES_TUPLES_OK && !json_object_get(tables[i], "error"))
+            table_failed(tables[i], p, "cannot sample rows",
+                         r ? p->pq->resultErrorMessage(r) : p->pq->errorMessage(p->conn));
+        p->pq->clear(r);
+        /* Each query's results end with a NULL; after an error the rest are aborted. */
+        while ((r = p->pq->getResult(p->conn)) != NULL) {
+            if (p->pq->resultStatus(r) == PGRES_PIPELINE_SYNC) {
+                p->pq->clear(r);
+                break;
+            }
+            p->pq->clear(r);
+        }
+    }
+    for (PGresult *r; (r = p->pq->getResult(p->conn)) != NULL;)
+        p->pq->clear(r);
+    p->pq->exitPipelineMode(p->conn);
+    for (size_t i = sent; i < n; i++)
+        table_failed(tables[i], p, "cannot sample rows", p->pq->errorMessage(p->conn));
+}
+
+int osr_db_pg_inspect(osr_db *db, json_t **tables, size_t n, int samples, struct osr_db_error *e)
+{
+    struct pg *p = (struct pg *)db;
+
+    OSR_UNUSED(e);
+    if (samples > 0)
+        batch_samples(p, tables, n, samples); /* counts ride along with the samples */
+    else
+        batch_counts(p, tables, n);
     return 0;
 }
 
@@ -512,8 +665,16 @@ void osr_db_pg_close(osr_db *db)
 }
 
 const struct osr_db_ops osr_db_postgres_ops = {
-    "postgres",      pg_open,          osr_db_pg_ping,  pg_list,         osr_db_pg_describe,
-    osr_db_pg_count, osr_db_pg_sample, osr_db_pg_query, osr_db_pg_close,
+    .family = "postgres",
+    .open = pg_open,
+    .ping = osr_db_pg_ping,
+    .list_tables = pg_list,
+    .describe = osr_db_pg_describe,
+    .count = osr_db_pg_count,
+    .sample = osr_db_pg_sample,
+    .query = osr_db_pg_query,
+    .close = osr_db_pg_close,
+    .inspect = osr_db_pg_inspect,
 };
 
 int osr_db_pg_list(osr_db *db, json_t **out, struct osr_db_error *e)

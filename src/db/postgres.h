@@ -15,6 +15,7 @@ int osr_db_pg_list(osr_db *db, json_t **out, struct osr_db_error *e);
 int osr_db_pg_describe(osr_db *db, json_t *tables, struct osr_db_error *e);
 int osr_db_pg_count(osr_db *db, json_t *table, struct osr_db_error *e);
 int osr_db_pg_sample(osr_db *db, json_t *table, int n, struct osr_db_error *e);
+int osr_db_pg_inspect(osr_db *db, json_t **tables, size_t n, int samples, struct osr_db_error *e);
 int osr_db_pg_query(osr_db *db, const char *sql, int (*row)(json_t *, json_t *, void *),
                     void *payload, struct osr_db_error *e);
 void osr_db_pg_close(osr_db *db);

@@ -30,6 +30,12 @@ const struct osr_pq_api *osr_pq_api_get(void)
         OSR_DYNSYM(api, escapeIdentifier, "PQescapeIdentifier"),
         OSR_DYNSYM(api, freemem, "PQfreemem"),
         OSR_DYNSYM(api, unescapeBytea, "PQunescapeBytea"),
+        OSR_DYNSYM(api, sendQueryParams, "PQsendQueryParams"),
+        OSR_DYNSYM(api, getResult, "PQgetResult"),
+        OSR_DYNSYM(api, enterPipelineMode, "PQenterPipelineMode"),
+        OSR_DYNSYM(api, exitPipelineMode, "PQexitPipelineMode"),
+        OSR_DYNSYM(api, pipelineSync, "PQpipelineSync"),
+        OSR_DYNSYM(api, sendFlushRequest, "PQsendFlushRequest"),
     };
 
     if (!loaded && osr_dynload("libpq.so.5", "libpq5", syms, OSR_ARRAY_LEN(syms)) < 0)

@@ -27,6 +27,12 @@ struct osr_pq_api {
     __typeof__(PQescapeIdentifier) *escapeIdentifier;
     __typeof__(PQfreemem) *freemem;
     __typeof__(PQunescapeBytea) *unescapeBytea;
+    __typeof__(PQsendQueryParams) *sendQueryParams;
+    __typeof__(PQgetResult) *getResult;
+    __typeof__(PQenterPipelineMode) *enterPipelineMode;
+    __typeof__(PQexitPipelineMode) *exitPipelineMode;
+    __typeof__(PQpipelineSync) *pipelineSync;
+    __typeof__(PQsendFlushRequest) *sendFlushRequest;
 };
 
 /* Loads libpq once; NULL (last error set) when it is not installed. */

@@ -345,5 +345,13 @@ static void sq_close(osr_db *db)
 }
 
 const struct osr_db_ops osr_db_sqlite_ops = {
-    "sqlite", sq_open, sq_ping, sq_list, sq_describe, sq_count, sq_sample, sq_query, sq_close,
+    .family = "sqlite",
+    .open = sq_open,
+    .ping = sq_ping,
+    .list_tables = sq_list,
+    .describe = sq_describe,
+    .count = sq_count,
+    .sample = sq_sample,
+    .query = sq_query,
+    .close = sq_close,
 };

@@ -236,6 +236,12 @@ static int sb_sample(osr_db *db, json_t *table, int n, struct osr_db_error *e)
     return need_pg(s, e) < 0 ? -OSR_ECONN : osr_db_pg_sample(s->pg, table, n, e);
 }
 
+static int sb_inspect(osr_db *db, json_t **tables, size_t n, int samples, struct osr_db_error *e)
+{
+    struct sb *s = (struct sb *)db;
+    return need_pg(s, e) < 0 ? -OSR_ECONN : osr_db_pg_inspect(s->pg, tables, n, samples, e);
+}
+
 static int sb_query(osr_db *db, const char *sql, int (*row)(json_t *, json_t *, void *),
                     void *payload, struct osr_db_error *e)
 {
@@ -258,5 +264,14 @@ static void sb_close(osr_db *db)
 }
 
 const struct osr_db_ops osr_db_supabase_ops = {
-    "supabase", sb_open, sb_ping, sb_list, sb_describe, sb_count, sb_sample, sb_query, sb_close,
+    .family = "supabase",
+    .open = sb_open,
+    .ping = sb_ping,
+    .list_tables = sb_list,
+    .describe = sb_describe,
+    .count = sb_count,
+    .sample = sb_sample,
+    .query = sb_query,
+    .close = sb_close,
+    .inspect = sb_inspect,
 };
