@@ -48,7 +48,8 @@ struct anchor {
 
 struct builder {
     const size_t *at_offsets; /* sorted offsets where '@' was replaced before parsing */
-    size_t n_at, at_restored;
+    size_t n_at;
+    bool *at_hit; /* per offset: a plain scalar started there and got its '@' back */
     struct index anchor_index;
     const struct osr_yaml_limits *lim;
     struct osr_yaml_error *err;
@@ -453,10 +454,13 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev)
                     b->lim->max_nodes);
     n->len = ev->data.scalar.length;
     n->str = osr_xstrndup((const char *)ev->data.scalar.value, n->len);
-    if (b->n_at && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && n->len &&
-        bsearch(&ev->start_mark.index, b->at_offsets, b->n_at, sizeof(size_t), cmp_size)) {
-        n->str[0] = '@'; /* an unquoted connection reference, see parse_at_refs() */
-        b->at_restored++;
+    if (b->n_at && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && n->len) {
+        const size_t *at =
+            bsearch(&ev->start_mark.index, b->at_offsets, b->n_at, sizeof(size_t), cmp_size);
+        if (at) {
+            n->str[0] = '@'; /* an unquoted connection reference, see parse_at_refs() */
+            b->at_hit[at - b->at_offsets] = true;
+        }
     }
     resolve_scalar(n, ev);
     return attach(b, n, (char *)ev->data.scalar.anchor);
@@ -564,13 +568,14 @@ static void builder_dispose(struct builder *b)
 
 static int parse_once(struct osr_ynode **out, struct osr_yaml_error *err, const char *text,
                       size_t len, const struct osr_yaml_limits *limits, const size_t *at,
-                      size_t n_at, size_t *restored)
+                      size_t n_at, bool *hit)
 {
     struct builder b = {.lim = limits ? limits : &osr_yaml_default_limits, .err = err};
     yaml_parser_t parser;
 
     b.at_offsets = at;
     b.n_at = n_at;
+    b.at_hit = hit;
     yaml_event_t ev;
     unsigned line, col;
     int rc = 0;
@@ -607,19 +612,22 @@ static int parse_once(struct osr_ynode **out, struct osr_yaml_error *err, const 
     }
     builder_dispose(&b);
     *out = b.root;
-    if (restored)
-        *restored = b.at_restored;
     return rc;
 }
 
 /*
  * OML lets people write `connection: @mysql.main` without quotes, although '@' cannot
  * start a plain YAML scalar. Such an '@' is replaced by a letter before parsing, and the
- * scalar that starts at that offset gets its '@' back. The fast path replaces every '@'
- * that stands where a value starts (after ": ", "- ", "[", "," or "{"); if one of them was
- * really inside a quoted or block scalar (fewer restorations than replacements), the slow
- * path parses the original text and replaces only the '@'s libyaml trips over, one at a
- * time. Line and column numbers are unchanged either way: the text keeps its length.
+ * plain scalar that starts at that offset gets its '@' back. The text keeps its length, so
+ * line and column numbers are unchanged.
+ *
+ * 1. Every '@' that stands where a value starts (after ": ", "- ", "[", "," or "{", or at
+ *    the start of a line) is replaced, and the text parsed.
+ * 2. If some of them did not start a plain scalar, they were inside a quoted or block
+ *    scalar (an SQL `@variable`): those are put back as they were (up to a parse error,
+ *    after which nothing is known) and the text parsed again.
+ * 3. If that still fails on an '@', each '@' libyaml trips over is replaced in turn.
+ * Each pass parses the whole text, so step 3 is the rare one and is bounded.
  */
 static bool value_start(const char *text, size_t i)
 {
@@ -646,13 +654,50 @@ static bool value_start(const char *text, size_t i)
     }
 }
 
-#define MAX_AT_RETRIES 4096
+#define MAX_AT_RETRIES 64
+
+/* Parses copy with the '@' at each of at[0..*n) replaced; drops, and puts back in copy, the
+ * ones before the parse error (all of them without one) that did not start a plain scalar. */
+static int parse_pass(struct osr_ynode **out, struct osr_yaml_error *err, char *copy, size_t len,
+                      const struct osr_yaml_limits *lim, size_t *at, size_t *n, bool *all_hit)
+{
+    bool *hit = osr_xcalloc(*n ? *n : 1, sizeof(*hit));
+    size_t kept = 0;
+    int rc = parse_once(out, err, copy, len, lim, at, *n, hit);
+
+    *all_hit = true;
+    for (size_t i = 0; i < *n; i++) {
+        if (hit[i] || (rc < 0 && at[i] >= err->offset)) {
+            at[kept++] = at[i];
+        } else {
+            copy[at[i]] = '@';
+            *all_hit = false;
+        }
+    }
+    *n = kept;
+    free(hit);
+    return rc;
+}
+
+static void insert_sorted(size_t **at, size_t *n, size_t *cap, size_t off)
+{
+    size_t i = *n;
+
+    *at = osr_xgrow(*at, cap, *n + 1, sizeof(**at));
+    while (i > 0 && (*at)[i - 1] > off) {
+        (*at)[i] = (*at)[i - 1];
+        i--;
+    }
+    (*at)[i] = off;
+    (*n)++;
+}
 
 static int parse_at_refs(struct osr_ynode **out, struct osr_yaml_error *err, const char *text,
                          size_t len, const struct osr_yaml_limits *lim)
 {
     char *copy = osr_xstrndup(text, len);
-    size_t *at = NULL, n = 0, cap = 0, restored = 0;
+    size_t *at = NULL, n = 0, cap = 0;
+    bool all_hit;
     int rc;
 
     for (size_t i = 0; i < len; i++) {
@@ -662,22 +707,20 @@ static int parse_at_refs(struct osr_ynode **out, struct osr_yaml_error *err, con
             copy[i] = 'A';
         }
     }
-    rc = parse_once(out, err, copy, len, lim, at, n, &restored);
-    if (rc == 0 && restored == n)
-        goto done;
-    osr_ynode_free(*out);
-    memcpy(copy, text, len);
-    n = 0;
-    for (int tries = 0; tries < MAX_AT_RETRIES; tries++) {
-        rc = parse_once(out, err, copy, len, lim, at, n, &restored);
-        if (rc == 0 || err->offset >= len || copy[err->offset] != '@')
+    for (int pass = 0;; pass++) {
+        rc = parse_pass(out, err, copy, len, lim, at, &n, &all_hit);
+        if ((rc == 0 && (all_hit || pass > 0)) || pass > MAX_AT_RETRIES)
             break;
-        /* Offsets arrive in document order, so the array stays sorted. */
-        at = osr_xgrow(at, &cap, n + 1, sizeof(*at));
-        at[n++] = err->offset;
-        copy[err->offset] = 'A';
+        if (rc < 0) {
+            if (err->offset >= len || copy[err->offset] != '@')
+                break;
+            insert_sorted(&at, &n, &cap, err->offset);
+            copy[err->offset] = 'A';
+        }
+        /* else parsed, but some '@' were inside quoted or block scalars: put back, again */
+        osr_ynode_free(*out);
+        *out = NULL;
     }
-done:
     free(copy);
     free(at);
     return rc;

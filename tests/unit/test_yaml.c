@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "core/buf.h"
 #include "core/error.h"
 #include "core/yaml.h"
 
@@ -482,6 +483,74 @@ static void test_at_sign_hint(void **state)
     assert_has(err.message, "quote values that start with '@'");
 }
 
+static struct osr_ynode *parse_refs(const char *text)
+{
+    struct osr_yaml_limits lim = osr_yaml_default_limits;
+    struct osr_yaml_error err;
+    struct osr_ynode *root = NULL;
+
+    lim.at_refs = true;
+    if (osr_yaml_parse(&root, &err, text, strlen(text), &lim) != 0)
+        fail_msg("parse failed: %u:%u %s", err.line, err.col, err.message);
+    return root;
+}
+
+static char *refs_json(const char *text)
+{
+    struct osr_ynode *root = parse_refs(text);
+    json_t *j = osr_ynode_to_json(root);
+    char *s = json_dumps(j, JSON_COMPACT);
+
+    json_decref(j);
+    osr_ynode_free(root);
+    return s;
+}
+
+static void test_at_refs(void **state)
+{
+    char *s;
+
+    (void)state;
+    s = refs_json("a: @pg.main\nb: [@x.y, '@q']\nc: {k: @m.n}\n");
+    assert_string_equal(s, "{\"a\":\"@pg.main\",\"b\":[\"@x.y\",\"@q\"],\"c\":{\"k\":\"@m.n\"}}");
+    free(s);
+    /* '@' inside block and quoted scalars, even where a value could start, stays as written. */
+    s = refs_json("c: @my.wh\n"
+                  "q: |\n"
+                  "  SELECT @rank := @rank + 1\n"
+                  "  , @x\n"
+                  "  @y := 1\n"
+                  "d: \"x, @z\"\n"
+                  "e: @sb.main\n");
+    assert_string_equal(s, "{\"c\":\"@my.wh\",\"q\":\"SELECT @rank := @rank + 1\\n, @x\\n@y := "
+                           "1\\n\",\"d\":\"x, @z\",\"e\":\"@sb.main\"}");
+    free(s);
+}
+
+/* Thousands of references and one SQL variable at the start of a block line: each pass
+ * parses the whole text, so this must not take one pass per reference. */
+static void test_at_refs_many(void **state)
+{
+    struct osr_buf b;
+    struct osr_ynode *root, *steps;
+
+    (void)state;
+    osr_buf_init(&b, OSR_BUF_UNLIMITED);
+    osr_buf_puts(&b, "steps:\n");
+    for (int i = 0; i < 5000; i++)
+        osr_buf_printf(&b, "  - connection: @mysql.wh\n    query: |\n      SELECT 1\n");
+    osr_buf_puts(&b, "  - connection: @mysql.wh\n    query: |\n      @x := 1\n");
+    osr_buf_putc(&b, '\0');
+    assert_false(osr_buf_failed(&b));
+    root = parse_refs(b.ptr);
+    steps = osr_ynode_get(root, "steps");
+    assert_int_equal(steps->n, 5001);
+    assert_string_equal(osr_ynode_get(steps->items[0], "connection")->str, "@mysql.wh");
+    assert_string_equal(osr_ynode_get(steps->items[5000], "query")->str, "@x := 1\n");
+    osr_ynode_free(root);
+    osr_buf_dispose(&b);
+}
+
 static void test_to_json(void **state)
 {
     struct osr_ynode *root = parse_ok("s: text\n"
@@ -581,6 +650,8 @@ int main(void)
         cmocka_unit_test(test_valid_utf8_accepted),
         cmocka_unit_test(test_tab_indentation_hint),
         cmocka_unit_test(test_at_sign_hint),
+        cmocka_unit_test(test_at_refs),
+        cmocka_unit_test(test_at_refs_many),
         cmocka_unit_test(test_to_json),
         cmocka_unit_test(test_to_json_scalar_root),
         cmocka_unit_test(test_excerpt),
