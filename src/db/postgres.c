@@ -184,9 +184,10 @@ int osr_db_pg_ping(osr_db *db, struct osr_db_error *e)
 }
 
 /* The first cell of a one-row result parsed as JSON (new reference), or NULL. */
-static json_t *json_query(struct pg *p, const char *sql, struct osr_db_error *e, const char *what)
+static json_t *json_query(struct pg *p, const char *sql, int nparams, const char *const *params,
+                          struct osr_db_error *e, const char *what)
 {
-    PGresult *r = run(p, sql, 0, NULL, e, what);
+    PGresult *r = run(p, sql, nparams, params, e, what);
     json_error_t jerr;
     json_t *j = NULL;
 
@@ -217,7 +218,7 @@ static int pg_list(osr_db *db, json_t **out, struct osr_db_error *e)
                    "'table' END, 'estimate', c.reltuples::bigint) ORDER BY n.nspname, "
                    "c.relname), '[]') FROM pg_class c JOIN pg_namespace n ON n.oid = "
                    "c.relnamespace WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND " USER_SCHEMAS,
-                   e, "cannot list tables");
+                   0, NULL, e, "cannot list tables");
     /* The planner's estimate is kept aside for counting and not shown. */
     if (*out) {
         size_t i;
@@ -231,17 +232,22 @@ static int pg_list(osr_db *db, json_t **out, struct osr_db_error *e)
     return *out ? 0 : -OSR_ECONN;
 }
 
+/* Catalog queries of describe take the wanted tables as $1, a JSON array of [schema, name]
+ * pairs, so that describing a few tables of a large database reads only their rows. */
+#define WANTED                                                                                     \
+    "(n.nspname, c.relname) IN (SELECT x->>0, x->>1 FROM json_array_elements($1::json) x)"
+
+/* One plain row per column (cheaper to read than one JSON document): schema, table, name,
+ * type, nullable, default, position in the primary key. */
 static const char columns_sql[] =
     "WITH pk AS (SELECT i.indrelid AS rel, k.num, k.ord FROM pg_index i, unnest(i.indkey) WITH "
     "ORDINALITY k(num, ord) WHERE i.indisprimary) "
-    "SELECT coalesce(json_agg(json_build_object('schema', n.nspname, 'table', c.relname, "
-    "'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'nullable', NOT "
-    "a.attnotnull, 'default', pg_get_expr(d.adbin, d.adrelid), 'primary_key', pk.ord) ORDER BY "
-    "n.nspname, c.relname, a.attnum), '[]') FROM pg_attribute a JOIN pg_class c ON c.oid = "
-    "a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_attrdef d ON "
-    "d.adrelid = a.attrelid AND d.adnum = a.attnum LEFT JOIN pk ON pk.rel = c.oid AND pk.num = "
-    "a.attnum WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', "
-    "'f') AND " USER_SCHEMAS;
+    "SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), "
+    "a.attnotnull, pg_get_expr(d.adbin, d.adrelid), pk.ord FROM pg_attribute a JOIN pg_class c "
+    "ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_attrdef d "
+    "ON d.adrelid = a.attrelid AND d.adnum = a.attnum LEFT JOIN pk ON pk.rel = c.oid AND pk.num "
+    "= a.attnum WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', "
+    "'f') AND " WANTED " ORDER BY n.nspname, c.relname, a.attnum";
 
 static const char fks_sql[] =
     "SELECT coalesce(json_agg(json_build_object('schema', n.nspname, 'table', c.relname, "
@@ -253,7 +259,7 @@ static const char fks_sql[] =
     "k.num))) ORDER BY n.nspname, c.relname, con.conname), '[]') FROM pg_constraint con JOIN "
     "pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace JOIN "
     "pg_class fc ON fc.oid = con.confrelid JOIN pg_namespace fn ON fn.oid = fc.relnamespace "
-    "WHERE con.contype = 'f' AND " USER_SCHEMAS;
+    "WHERE con.contype = 'f' AND " WANTED;
 
 /* Index of the table objects by "schema\x1fname" for joining catalog rows to them. */
 static json_t *table_index(json_t *tables)
@@ -284,27 +290,67 @@ static json_t *lookup(json_t *idx, json_t *row)
     return t;
 }
 
+/* The wanted-tables parameter of the describe queries (see WANTED). */
+static char *wanted_param(json_t *tables)
+{
+    json_t *pairs = json_array(), *t;
+    size_t i;
+    char *s;
+
+    json_array_foreach(tables, i, t)
+    {
+        json_array_append_new(
+            pairs, json_pack("[OO]", json_object_get(t, "schema"), json_object_get(t, "name")));
+    }
+    s = json_dumps(pairs, JSON_COMPACT);
+    json_decref(pairs);
+    return s;
+}
+
+static json_t *text_or_null(struct pg *p, PGresult *r, int row, int col)
+{
+    return p->pq->getisnull(r, row, col) ? json_null() : json_string(p->pq->getvalue(r, row, col));
+}
+
+/* Appends each column row of r to its table. */
+static void add_columns(struct pg *p, json_t *idx, PGresult *r)
+{
+    for (int i = 0; i < p->pq->ntuples(r); i++) {
+        char *key = osr_xasprintf("%s\x1f%s", p->pq->getvalue(r, i, 0), p->pq->getvalue(r, i, 1));
+        json_t *t = json_object_get(idx, key);
+
+        free(key);
+        if (!t)
+            continue;
+        json_array_append_new(
+            json_object_get(t, "columns"),
+            json_pack("{s:s, s:s, s:b, s:o, s:o}", "name", p->pq->getvalue(r, i, 2), "type",
+                      p->pq->getvalue(r, i, 3), "nullable", p->pq->getvalue(r, i, 4)[0] != 't',
+                      "default", text_or_null(p, r, i, 5), "primary_key",
+                      p->pq->getisnull(r, i, 6) ? json_null()
+                                                : json_integer(atoll(p->pq->getvalue(r, i, 6)))));
+    }
+}
+
 int osr_db_pg_describe(osr_db *db, json_t *tables, struct osr_db_error *e)
 {
     struct pg *p = (struct pg *)db;
-    json_t *idx = table_index(tables), *cols, *fks, *row, *t;
+    json_t *idx = table_index(tables), *fks = NULL, *row, *t;
+    char *wanted = wanted_param(tables);
+    const char *params[1] = {wanted};
+    PGresult *cols = run(p, columns_sql, 1, params, e, "cannot read columns");
     size_t i;
 
-    cols = json_query(p, columns_sql, e, "cannot read columns");
-    fks = cols ? json_query(p, fks_sql, e, "cannot read foreign keys") : NULL;
+    if (cols)
+        fks = json_query(p, fks_sql, 1, params, e, "cannot read foreign keys");
+    free(wanted);
     if (!cols || !fks) {
+        p->pq->clear(cols);
         json_decref(idx);
-        json_decref(cols);
         return -OSR_ECONN;
     }
-    json_array_foreach(cols, i, row)
-    {
-        if (!(t = lookup(idx, row)))
-            continue;
-        json_object_del(row, "schema");
-        json_object_del(row, "table");
-        json_array_append(json_object_get(t, "columns"), row);
-    }
+    add_columns(p, idx, cols);
+    p->pq->clear(cols);
     json_array_foreach(fks, i, row)
     {
         if (!(t = lookup(idx, row)))
@@ -314,7 +360,6 @@ int osr_db_pg_describe(osr_db *db, json_t *tables, struct osr_db_error *e)
         json_array_append(json_object_get(t, "foreign_keys"), row);
     }
     json_array_foreach(tables, i, t) osr_db_primary_key_from_columns(t);
-    json_decref(cols);
     json_decref(fks);
     json_decref(idx);
     return 0;
