@@ -464,9 +464,30 @@ static int check_resolved(json_t *doc, const struct osr_registry *reg)
     return 0;
 }
 
+/* In a pipeline where no step declares needs, each step follows the one before it (a
+ * linear chain); once any step declares needs, a step without them has no dependencies. */
+static void imply_needs(json_t *steps)
+{
+    json_t *st, *prev = NULL;
+    size_t i;
+    bool declared = false;
+
+    json_array_foreach(steps, i, st) declared =
+        declared || json_is_array(json_object_get(st, "needs"));
+    json_array_foreach(steps, i, st)
+    {
+        if (!json_is_array(json_object_get(st, "needs")))
+            json_object_set_new(st, "needs",
+                                prev && !declared ? json_pack("[O]", json_object_get(prev, "id"))
+                                                  : json_array());
+        prev = st;
+    }
+}
+
 static int build(json_t **out, json_t *doc, json_t *params, const struct osr_compile_req *r)
 {
-    json_t *order = topo_order(json_object_get(doc, "steps"));
+    json_t *order =
+        (imply_needs(json_object_get(doc, "steps")), topo_order(json_object_get(doc, "steps")));
     json_t *cfgs = json_object(), *entries = json_array(), *plan_steps = json_array(), *st;
     json_t *specs = used_specs(order, r->ctx->registry), *manifest, *fps, *hashed, *plan;
     const char *name = json_string_value(json_object_get(doc, "name"));

@@ -51,4 +51,5 @@ const struct osr_oml_rule_info osr_oml_rules[OSR_OML_RULE_COUNT] = {
     {"OML042", "document_limit", E},
     {"OML043", "unknown_step_key", W},
     {"OML044", "invalid_profiles", E},
+    {"OML045", "duplicate_dependency", E},
 };

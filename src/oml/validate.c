@@ -151,8 +151,16 @@ static void check_param(struct v *v, const struct osr_ynode *key, const struct o
                  "parameter '%s' must be a scalar default or a mapping", key->str);
         return;
     }
+    for (size_t i = 0; i < p->n; i++) {
+        if (!matches("^(default|type|enum|description|minimum|maximum)$", p->keys[i]->str))
+            emit(v, R_PARAMS_INVALID, p->keys[i], path,
+                 "use default, type, enum, description, minimum or maximum",
+                 "parameter '%s' has an unknown field '%s'", key->str, p->keys[i]->str);
+    }
     type = osr_ynode_get(p, "type");
     dflt = osr_ynode_get(p, "default");
+    if (dflt && dflt->kind == OSR_Y_NULL)
+        dflt = NULL; /* no default */
     en = osr_ynode_get(p, "enum");
     if (type && (!is_str(type) || !matches("^(string|integer|number|boolean)$", type->str)))
         emit(v, R_PARAMS_INVALID, type, path, "use string, integer, number or boolean",
@@ -198,6 +206,10 @@ static void check_params(struct v *v, const struct osr_ynode *doc)
                  "profile '%s' must be a mapping", profiles->keys[i]->str);
             continue;
         }
+        if (pp && pp->kind != OSR_Y_MAP && pp->kind != OSR_Y_NULL)
+            emit(v, R_PROFILES_INVALID, pp, path, "write params: {NAME: value}",
+                 "the params of profile '%s' must be a mapping, not %s", profiles->keys[i]->str,
+                 kind(pp));
         for (size_t k = 0; pp && pp->kind == OSR_Y_MAP && k < pp->n; k++) {
             if (!json_object_get(v->params, pp->keys[k]->str))
                 emit(v, R_PARAM_UNDECLARED, pp->keys[k], path, "declare it under params",
@@ -377,16 +389,64 @@ static void check_config_value(struct v *v, const char *path, const struct osr_y
     osr_strv_dispose(&errors);
 }
 
-static void check_write_mode(struct v *v, const char *path, const struct osr_ynode *cfg)
+/* A literal (not a ${...} reference) written into a field that holds a secret. */
+static bool check_inline_secret(struct v *v, const char *path, const struct osr_ynode *key,
+                                const struct osr_ynode *val)
 {
-    const struct osr_ynode *wm = osr_ynode_get(cfg, "write_mode");
+    bool literal = (is_str(val) && val->len && !whole_reference(val->str)) ||
+                   val->kind == OSR_Y_INT || val->kind == OSR_Y_FLOAT;
+
+    if (literal)
+        emit(v, R_INLINE_SECRET, val, path,
+             "keep secrets in osiris_connections.yaml as ${VAR} and refer to the connection",
+             "'%s' holds a secret written into the pipeline", key->str);
+    return literal;
+}
+
+/* Whether a configuration field holds a secret: the spec's secret list when it has one,
+ * otherwise the name (password, token, ...). Paths of key files are not secrets. */
+static bool secret_field(json_t *spec, const char *key)
+{
+    if (json_array_size(json_object_get(spec, "secrets")) ||
+        json_array_size(json_object_get(spec, "x-secret")))
+        return spec_secret(spec, key);
+    return osr_mask_is_secret_name(key);
+}
+
+/* write_mode must be one the component accepts; upsert needs the key columns. */
+static void check_write_mode(struct v *v, const char *path, const struct osr_ynode *wm,
+                             const struct osr_ynode *cfg, json_t *prop, const char *component)
+{
+    json_t *accepted = json_object_get(prop, "enum"), *m;
     const struct osr_ynode *pk = osr_ynode_get(cfg, "primary_key");
+    bool ok = !json_array_size(accepted);
+    size_t i;
     char *p;
 
-    if (!is_str(wm) || strcmp(wm->str, "upsert") != 0)
+    if (is_str(wm) && strstr(wm->str, "${"))
+        return; /* a parameter: checked when it is resolved */
+    json_array_foreach(accepted, i, m) ok =
+        ok || (is_str(wm) && json_is_string(m) && strcmp(json_string_value(m), wm->str) == 0);
+    if (!is_str(wm) || !ok) {
+        struct osr_strv names = OSR_STRV_INIT;
+        char *list;
+        json_array_foreach(accepted, i, m)
+        {
+            if (json_is_string(m))
+                osr_strv_push(&names, json_string_value(m));
+        }
+        list = osr_strv_join(&names, ", ");
+        p = osr_xasprintf("use one of: %s", list);
+        emit(v, R_WRITE_MODE, wm, path, p, "%s does not accept write_mode '%s'", component,
+             wm->str ? wm->str : kind(wm));
+        free(p);
+        free(list);
+        osr_strv_dispose(&names);
         return;
-    if (!pk || pk->kind == OSR_Y_NULL || (pk->kind == OSR_Y_SEQ && pk->n == 0)) {
-        p = osr_xasprintf("%s.primary_key", path);
+    }
+    if (strcmp(wm->str, "upsert") == 0 &&
+        (!pk || pk->kind == OSR_Y_NULL || (pk->kind == OSR_Y_SEQ && pk->n == 0))) {
+        p = osr_xasprintf("%.*s.primary_key", (int)(strlen(path) - strlen(".write_mode")), path);
         emit(v, R_PRIMARY_KEY_MISSING, wm, p, "add primary_key: [id] (the key columns)",
              "write_mode upsert needs primary_key");
         free(p);
@@ -410,17 +470,14 @@ static void check_config(struct v *v, const char *path, const struct osr_ynode *
         char *kp = osr_xasprintf("%s.%s", path, k->str);
         json_t *prop = json_object_get(props, k->str);
         const char *policy = override_policy(spec, k->str);
-        if (strcmp(k->str, "connection") == 0 && is_str(val) && val->str[0] == '@') {
-            check_connection(v, kp, val, component);
-        } else if (!prop) {
+        if (!prop) {
             emit(v, R_CONFIG_KEY_UNKNOWN, k, kp, "see osiris components show for the fields",
                  "unknown configuration key '%s' for component %s", k->str, component);
-            if (osr_mask_is_secret_name(k->str) && is_str(val) && val->len &&
-                !whole_reference(val->str))
-                emit(v, R_INLINE_SECRET, val, kp,
-                     "keep secrets in osiris_connections.yaml as ${VAR} and refer to the "
-                     "connection",
-                     "'%s' holds a secret written into the pipeline", k->str);
+            if (osr_mask_is_secret_name(k->str))
+                check_inline_secret(v, kp, k, val);
+        } else if (strcmp(k->str, "connection") == 0) {
+            if (!(is_str(val) && strstr(val->str, "${")))
+                check_connection(v, kp, val, component);
         } else {
             if (has_ref && policy && strcmp(policy, "forbidden") == 0)
                 emit(v, R_OVERRIDE_FORBIDDEN, k, kp, "remove it: the connection provides it",
@@ -428,12 +485,10 @@ static void check_config(struct v *v, const char *path, const struct osr_ynode *
             else if (has_ref && policy && strcmp(policy, "warning") == 0)
                 emit(v, R_OVERRIDE_WARNING, k, kp, NULL,
                      "'%s' overrides the value of the connection", k->str);
-            if ((spec_secret(spec, k->str) || osr_mask_is_secret_name(k->str)) && is_str(val) &&
-                val->len && !whole_reference(val->str))
-                emit(v, R_INLINE_SECRET, val, kp,
-                     "keep secrets in osiris_connections.yaml as ${VAR} and refer to the "
-                     "connection",
-                     "'%s' holds a secret written into the pipeline", k->str);
+            if (secret_field(spec, k->str) && check_inline_secret(v, kp, k, val))
+                ;
+            else if (strcmp(k->str, "write_mode") == 0 && strcmp(mode, "write") == 0)
+                check_write_mode(v, kp, val, cfg, prop, component);
             else
                 check_config_value(v, kp, val, prop);
         }
@@ -454,8 +509,6 @@ static void check_config(struct v *v, const char *path, const struct osr_ynode *
         emit(v, R_QUERY_TABLE, at, path, "give either query or table",
              osr_ynode_get(cfg, "query") ? "give either query or table, not both"
                                          : "an extractor needs query or table");
-    if (strcmp(mode, "write") == 0)
-        check_write_mode(v, path, cfg);
 }
 
 static void check_step_keys(struct v *v, const char *path, const struct osr_ynode *step)
@@ -517,6 +570,9 @@ static void check_id(struct v *v, const char *path, const struct osr_ynode *id, 
 
     if (!is_str(id)) {
         emit(v, R_ID_TYPE, id, p, NULL, "step id must be a string, not %s", kind(id));
+    } else if (!id->len) {
+        emit(v, R_ID_TYPE, id, p, "give the step a name such as extract-orders",
+             "step id must not be empty");
     } else if ((seen = json_object_get(v->ids, id->str))) {
         emit(v, R_ID_DUPLICATE, id, p, "give every step its own id",
              "duplicate step id '%s' (first used by steps[%lld])", id->str,
@@ -593,6 +649,16 @@ static void graph_free(struct graph *g)
     free(g->nedges);
 }
 
+/* Whether needs[k] already appears before position k. */
+static bool listed_before(const struct osr_ynode *needs, size_t k)
+{
+    for (size_t j = 0; j < k; j++) {
+        if (is_str(needs->items[j]) && strcmp(needs->items[j]->str, needs->items[k]->str) == 0)
+            return true;
+    }
+    return false;
+}
+
 static void check_needs(struct v *v, const struct osr_ynode *steps, struct graph *g)
 {
     g->n = steps->n;
@@ -602,13 +668,13 @@ static void check_needs(struct v *v, const struct osr_ynode *steps, struct graph
         const struct osr_ynode *st = steps->items[i], *needs = osr_ynode_get(st, "needs");
         const struct osr_ynode *id = osr_ynode_get(st, "id");
         char path[64];
-        snprintf(path, sizeof(path), "steps[%zu].needs", i);
         if (!needs || needs->kind != OSR_Y_SEQ)
             continue;
         g->edges[i] = osr_xcalloc(needs->n ? needs->n : 1, sizeof(size_t));
         for (size_t k = 0; k < needs->n; k++) {
             const struct osr_ynode *dep = needs->items[k];
             json_t *target;
+            snprintf(path, sizeof(path), "steps[%zu].needs[%zu]", i, k);
             if (!is_str(dep)) {
                 emit(v, R_DEPENDENCY_TYPE, dep, path, NULL,
                      "a dependency must be a step id string, not %s", kind(dep));
@@ -618,6 +684,9 @@ static void check_needs(struct v *v, const struct osr_ynode *steps, struct graph
             } else if (!(target = json_object_get(v->ids, dep->str))) {
                 emit(v, R_DEPENDENCY_UNKNOWN, dep, path, "name an existing step id",
                      "unknown dependency '%s'", dep->str);
+            } else if (listed_before(needs, k)) {
+                emit(v, R_DEPENDENCY_DUPLICATE, dep, path, "list each step once",
+                     "step '%s' is listed twice in needs", dep->str);
             } else {
                 g->edges[i][g->nedges[i]++] = (size_t)json_integer_value(target);
             }

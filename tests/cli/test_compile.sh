@@ -101,4 +101,13 @@ expect_eq "$RC" 2 "missing file"
 printf 'oml_version: "0.1.0"\nname: x\nsteps:\n  - {id: a, component: sqlite.extractor, mode: read, needs: [b], config: {table: t}}\n  - {id: b, component: sqlite.extractor, mode: read, needs: [a], config: {table: t}}\n' >"$TMP/cycle.yaml"
 run_osr compile "$TMP/cycle.yaml" --base-path "$ws" --json
 expect_eq "$(jq -r '.diagnostics[0].code' <<<"$OUT")" OML023 "cycle refused"
+# needs: a pipeline where no step declares them is a linear chain; once one step declares
+# them, a step without needs has none.
+printf 'oml_version: "0.1.0"\nname: chain\nsteps:\n  - {id: a, component: sqlite.extractor, mode: read, config: {connection: "@sqlite.demo", table: orders}}\n  - {id: b, component: sqlite.processor, mode: transform, config: {query: SELECT 1}}\n  - {id: c, component: filesystem.csv_writer, mode: write, config: {path: out.csv}}\n' >"$TMP/chain.yaml"
+run_osr compile "$TMP/chain.yaml" --base-path "$ws" --json
+expect_eq "$RC" 0 "linear pipeline compiles"
+expect_eq "$(jq -c '[.steps[].needs]' "$(jq -r .build_dir <<<"$OUT")/plan.json")" '[[],["a"],["b"]]' "implied linear chain"
+sed -i 's/mode: write, config/mode: write, needs: [a], config/' "$TMP/chain.yaml"
+run_osr compile "$TMP/chain.yaml" --base-path "$ws" --json
+expect_eq "$(jq -c '[.steps[].needs]' "$(jq -r .build_dir <<<"$OUT")/plan.json")" '[[],[],["a"]]' "declared needs: no implied chain"
 finish
