@@ -1,8 +1,9 @@
 /*
  * test_oml_schema.c - the OML JSON Schema (resources/oml/v0.1.0.json) and the validator
- * agree: every use case of the catalogue passes both, and documents that break the
- * structural rules fail both.
+ * agree: every use case of the catalogue and every pipeline of tests/oml/valid passes both,
+ * and documents that break the structural rules fail both.
  */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -103,6 +104,43 @@ static void test_catalogue(void **state)
     free(p);
 }
 
+static void test_corpus_valid(void **state)
+{
+    char *dir = src_path("tests/oml/valid");
+    DIR *d = opendir(dir);
+    struct dirent *ent;
+    size_t checked = 0;
+
+    (void)state;
+    assert_non_null(d);
+    while ((ent = readdir(d))) {
+        char *p;
+        struct osr_buf text;
+        struct osr_strv errors = OSR_STRV_INIT;
+        json_t *doc;
+        size_t n = strlen(ent->d_name);
+        if (n < 6 || strcmp(ent->d_name + n - 5, ".yaml") != 0)
+            continue;
+        p = osr_path_join(dir, ent->d_name);
+        assert_int_equal(osr_fs_read_file(&text, p, 4u << 20), 0);
+        doc = as_json(text.ptr);
+        if (!doc)
+            fail_msg("%s does not parse", ent->d_name);
+        if (osr_jsonschema_validate(schema, doc, "$", &errors))
+            fail_msg("%s fails the schema: %s", ent->d_name, errors.v[0]);
+        if (!validator_ok(text.ptr))
+            fail_msg("%s fails the validator", ent->d_name);
+        osr_strv_dispose(&errors);
+        json_decref(doc);
+        osr_buf_dispose(&text);
+        free(p);
+        checked++;
+    }
+    closedir(d);
+    free(dir);
+    assert_true(checked >= 10);
+}
+
 static void test_both_reject(void **state)
 {
     static const char *const bad[] = {
@@ -134,6 +172,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_catalogue),
+        cmocka_unit_test(test_corpus_valid),
         cmocka_unit_test(test_both_reject),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
