@@ -30,6 +30,7 @@ struct v {
     struct osr_diags *d;
     json_t *ids;    /* id -> step index */
     json_t *params; /* declared parameter names */
+    const struct osr_ynode *doc;
 };
 
 static void emit(struct v *v, enum osr_oml_rule r, const struct osr_ynode *at, const char *path,
@@ -390,12 +391,51 @@ static void check_config_value(struct v *v, const char *path, const struct osr_y
 }
 
 /* A literal (not a ${...} reference) written into a field that holds a secret. */
+static bool literal_value(const struct osr_ynode *val)
+{
+    return (is_str(val) && val->len && !whole_reference(val->str)) || val->kind == OSR_Y_INT ||
+           val->kind == OSR_Y_FLOAT;
+}
+
+/* A secret field set to "${params.NAME}" whose default or profile value is a literal: the
+ * secret is in the pipeline all the same. */
+static void check_secret_param(struct v *v, const struct osr_ynode *key, const char *ref)
+{
+    const struct osr_ynode *params = osr_ynode_get(v->doc, "params");
+    const struct osr_ynode *profiles = osr_ynode_get(v->doc, "profiles"), *p, *val;
+    char name[128];
+    size_t n = strlen(ref);
+
+    if (strncmp(ref, "${params.", 9) != 0 || n - 10 >= sizeof(name))
+        return;
+    snprintf(name, sizeof(name), "%.*s", (int)(n - 10), ref + 9);
+    p = osr_ynode_get(params, name);
+    val = p && p->kind == OSR_Y_MAP ? osr_ynode_get(p, "default") : p;
+    for (size_t i = 0;; i++) {
+        if (val && literal_value(val)) {
+            char *path =
+                i == 0 ? osr_xasprintf("params.%s", name)
+                       : osr_xasprintf("profiles.%s.params.%s", profiles->keys[i - 1]->str, name);
+            emit(v, R_INLINE_SECRET, val, path,
+                 "leave the parameter without a default and give the value at compile time, or "
+                 "keep it in osiris_connections.yaml",
+                 "parameter '%s' feeds the secret field '%s' and holds a literal value", name,
+                 key->str);
+            free(path);
+        }
+        if (!profiles || profiles->kind != OSR_Y_MAP || i >= profiles->n)
+            break;
+        val = osr_ynode_get(osr_ynode_get(profiles->items[i], "params"), name);
+    }
+}
+
 static bool check_inline_secret(struct v *v, const char *path, const struct osr_ynode *key,
                                 const struct osr_ynode *val)
 {
-    bool literal = (is_str(val) && val->len && !whole_reference(val->str)) ||
-                   val->kind == OSR_Y_INT || val->kind == OSR_Y_FLOAT;
+    bool literal = literal_value(val);
 
+    if (!literal && is_str(val) && whole_reference(val->str))
+        check_secret_param(v, key, val->str);
     if (literal)
         emit(v, R_INLINE_SECRET, val, path,
              "keep secrets in osiris_connections.yaml as ${VAR} and refer to the connection",
@@ -756,7 +796,7 @@ static void check_cycles(struct v *v, const struct osr_ynode *steps, struct grap
 void osr_oml_validate(const struct osr_ynode *root, const struct osr_oml_ctx *ctx,
                       struct osr_diags *diags)
 {
-    struct v v = {ctx, diags, json_object(), json_object()};
+    struct v v = {ctx, diags, json_object(), json_object(), root};
     const struct osr_ynode *steps;
     struct graph g = {0};
 
@@ -791,7 +831,7 @@ int osr_oml_parse(struct osr_ynode **root, const char *text, size_t len,
                   const struct osr_oml_ctx *ctx, struct osr_diags *diags)
 {
     struct osr_yaml_error err;
-    struct v v = {ctx, diags, NULL, NULL};
+    struct v v = {ctx, diags, NULL, NULL, NULL};
     int rc = osr_yaml_parse(root, &err, text, len, &osr_oml_limits);
 
     if (rc < 0) {
