@@ -132,7 +132,8 @@ corrupt:
 
 static void cache_save(const char *dir, json_t *result)
 {
-    json_t *ov = json_deep_copy(result), *tables = json_array(), *samples = json_object(), *t;
+    /* Shallow copies: the entry shares its values with the result, nothing is duplicated. */
+    json_t *ov = json_copy(result), *tables = json_array(), *samples = json_object(), *t;
     size_t i;
 
     json_object_del(ov, "tables");
@@ -140,7 +141,7 @@ static void cache_save(const char *dir, json_t *result)
     json_object_del(ov, "cache_age_s");
     json_array_foreach(json_object_get(result, "tables"), i, t)
     {
-        json_t *copy = json_deep_copy(t);
+        json_t *copy = json_copy(t);
         char *key = osr_xasprintf("%s.%s", json_string_value(json_object_get(t, "schema")),
                                   json_string_value(json_object_get(t, "name")));
         if (json_object_get(copy, "samples"))
