@@ -558,6 +558,8 @@ static void table_failed(json_t *t, struct pg *p, const char *what, const char *
 {
     struct osr_db_error e = {OSR_DB_OK, ""};
 
+    if (json_object_get(t, "error"))
+        return; /* the first failure is the one to report */
     pg_fail(p, &e, what, msg);
     json_object_set_new(t, "error",
                         json_pack("{s:s, s:s}", "category", osr_db_category_name(e.category),
@@ -607,20 +609,15 @@ static void batch_counts(struct pg *p, json_t **tables, size_t n)
 
 /* Every sample query is sent before the first answer is read (libpq pipeline mode), so
  * the round trips overlap instead of adding up. */
-static void batch_samples(struct pg *p, json_t **tables, size_t n, int samples)
+/*
+ * One pipeline over tables[0..n): every table's statement is sent, then the results read in
+ * order. After a failing statement the server skips the rest of the pipeline; those tables
+ * are moved to the front of the array for another round, and their number returned.
+ */
+static size_t pipeline_round(struct pg *p, json_t **tables, size_t n, int samples)
 {
-    size_t sent = 0;
+    size_t sent = 0, again = 0;
 
-    if (p->pq->enterPipelineMode(p->conn) != 1) {
-        for (size_t i = 0; i < n; i++) {
-            struct osr_db_error e = {OSR_DB_OK, ""};
-            if (!json_object_get(tables[i], "error") &&
-                (osr_db_pg_count(&p->base, tables[i], &e) < 0 ||
-                 osr_db_pg_sample(&p->base, tables[i], samples, &e) < 0))
-                table_failed(tables[i], p, "cannot sample rows", e.message);
-        }
-        return;
-    }
     for (size_t i = 0; i < n; i++) {
         char *sql = sample_sql(p, tables[i], samples, !use_estimate(tables[i]));
         /* The flush request makes the server send each result as soon as it is ready, so
@@ -636,26 +633,48 @@ static void batch_samples(struct pg *p, json_t **tables, size_t n, int samples)
     for (size_t i = 0; i < sent; i++) {
         PGresult *r = p->pq->getResult(p->conn);
         ExecStatusType st = p->pq->resultStatus(r);
-        if (st == PGRES_TUPLES_OK && !json_object_get(tables[i], "error"))
+        if (st == PGRES_TUPLES_OK)
             take_samples(p, tables[i], r, !json_object_get(tables[i], "row_count"));
-        else if (st != PGRES_TUPLES_OK && !json_object_get(tables[i], "error"))
+        else if (st == PGRES_PIPELINE_ABORTED)
+            tables[again++] = tables[i];
+        else
             table_failed(tables[i], p, "cannot sample rows",
                          r ? p->pq->resultErrorMessage(r) : p->pq->errorMessage(p->conn));
         p->pq->clear(r);
-        /* Each query's results end with a NULL; after an error the rest are aborted. */
+        /* Each statement's results end with a NULL. */
         while ((r = p->pq->getResult(p->conn)) != NULL) {
-            if (p->pq->resultStatus(r) == PGRES_PIPELINE_SYNC) {
-                p->pq->clear(r);
-                break;
-            }
+            bool sync = p->pq->resultStatus(r) == PGRES_PIPELINE_SYNC;
             p->pq->clear(r);
+            if (sync)
+                break;
         }
     }
     for (PGresult *r; (r = p->pq->getResult(p->conn)) != NULL;)
         p->pq->clear(r);
-    p->pq->exitPipelineMode(p->conn);
     for (size_t i = sent; i < n; i++)
         table_failed(tables[i], p, "cannot sample rows", p->pq->errorMessage(p->conn));
+    return again;
+}
+
+static void batch_samples(struct pg *p, json_t **tables, size_t n, int samples)
+{
+    if (p->pq->enterPipelineMode(p->conn) != 1) {
+        for (size_t i = 0; i < n; i++) {
+            struct osr_db_error e = {OSR_DB_OK, ""};
+            if (osr_db_pg_count(&p->base, tables[i], &e) < 0 ||
+                osr_db_pg_sample(&p->base, tables[i], samples, &e) < 0)
+                table_failed(tables[i], p, "cannot sample rows", e.message);
+        }
+        return;
+    }
+    /* Each round settles at least the table whose statement failed. */
+    for (size_t left = n; left > 0;) {
+        size_t again = pipeline_round(p, tables, left, samples);
+        if (again >= left)
+            break;
+        left = again;
+    }
+    p->pq->exitPipelineMode(p->conn);
 }
 
 int osr_db_pg_inspect(osr_db *db, json_t **tables, size_t n, int samples, struct osr_db_error *e)
