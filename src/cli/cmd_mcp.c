@@ -13,6 +13,7 @@
 #include "mcp/instructions.h"
 #include "mcp/server.h"
 #include "mcp/stdio.h"
+#include "mcp/tools/tools.h"
 #include "version.h"
 
 #include <poll.h>
@@ -30,8 +31,10 @@ static const char usage[] =
     "Streamable HTTP at /mcp. A bearer token (--auth-token-file or OSIRIS_MCP_TOKEN) is\n"
     "required when listening on a non-loopback address. Host and Origin must be loopback\n"
     "names unless allowed with --allow-origin (repeatable through mcp.allowed_origins).\n"
-    "--conformance-fixtures adds the tools, resources and prompts of the official MCP\n"
-    "conformance suite; never use it in production.\n";
+    "Tools: components_list, usecases_list, oml_schema_get, oml_validate (which checks\n"
+    "connection references against the names in the workspace's osiris_connections.yaml).\n"
+    "--conformance-fixtures serves the tools, resources and prompts of the official MCP\n"
+    "conformance suite instead; never use it in production.\n";
 
 struct run_state {
     osr_loop *loop;
@@ -89,12 +92,17 @@ static int serve(struct osr_cli *cli, const struct mcp_opts *o, const struct osr
     struct run_state st = {.sigfd = -1};
     size_t limit = (size_t)cfg->mcp.payload_limit_mb << 20;
     osr_mcp_server *server;
+    struct osr_mcp_tools *tools = NULL;
     int rc = OSR_EXIT_OK;
 
     st.loop = osr_loop_new();
     server = osr_mcp_server_new(st.loop, &so);
-    if (o->fixtures)
+    if (o->fixtures) {
         osr_mcp_fixtures_register(server);
+    } else if (!(tools = osr_mcp_tools_register(server, cfg->base_path))) {
+        rc = osr_cli_error(cli, OSR_EXIT_FAIL, "MCP/TOOLS", NULL, "%s", osr_error_last());
+        goto done;
+    }
     if (setup_signals(&st) < 0) {
         rc = osr_cli_error(cli, OSR_EXIT_FAIL, "MCP/SIGNALS", NULL, "cannot watch signals");
         goto done;
@@ -118,6 +126,7 @@ done:
     osr_mcp_stdio_free(st.stdio);
     osr_mcp_http_stop(st.http);
     osr_mcp_server_free(server);
+    osr_mcp_tools_free(tools);
     osr_loop_free(st.loop);
     if (st.sigfd >= 0)
         close(st.sigfd);

@@ -279,6 +279,7 @@ static int parse_doc(struct osr_connections *c, struct osr_diags *d)
         return rc;
     }
     rc = osr_yaml_parse(&c->doc, &err, text.ptr, text.len, NULL);
+    explicit_bzero(text.ptr, text.len); /* the file may hold literal secrets */
     osr_buf_dispose(&text);
     if (rc < 0)
         osr_diag_add_at(d, OSR_SEV_ERROR, "CONN011", c->file, err.line, err.col, NULL,
@@ -325,6 +326,32 @@ int osr_connections_load(struct osr_connections *c, const char *base_path, struc
         load_family(c, diags, conns->keys[i], conns->items[i]);
     mark_defaults(c);
     return 0;
+}
+
+/* Wipes every scalar under n: the text is zeroed and the length set to 0. */
+static void wipe_values(struct osr_ynode *n)
+{
+    if (n->str) {
+        explicit_bzero(n->str, n->len);
+        n->len = 0;
+    }
+    for (size_t i = 0; i < n->n; i++)
+        wipe_values(n->items[i]);
+}
+
+int osr_connections_load_names(struct osr_connections *c, const char *base_path,
+                               struct osr_diags *diags)
+{
+    int rc = osr_connections_load(c, base_path, diags);
+
+    for (size_t i = 0; i < c->n; i++) {
+        struct osr_ynode *alias = (struct osr_ynode *)c->v[i].node;
+        for (size_t k = 0; alias && alias->kind == OSR_Y_MAP && k < alias->n; k++) {
+            if (strcmp(alias->keys[k]->str, "default") != 0)
+                wipe_values(alias->items[k]);
+        }
+    }
+    return rc;
 }
 
 void osr_connections_dispose(struct osr_connections *c)

@@ -37,6 +37,10 @@ struct osr_connections {
  * Structural problems, unknown families and fields, and wrong types go to `diags`;
  * returns a negative code only when the file cannot be read or parsed. */
 int osr_connections_load(struct osr_connections *c, const char *base_path, struct osr_diags *diags);
+/* Like load, but every field value but `default` is wiped once read: what is left is the
+ * families, aliases and default flags (for the MCP server, which must hold no secret). */
+int osr_connections_load_names(struct osr_connections *c, const char *base_path,
+                               struct osr_diags *diags);
 void osr_connections_dispose(struct osr_connections *c);
 
 /* True for the families Osiris can talk to (postgresql is accepted for postgres). */

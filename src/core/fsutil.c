@@ -251,3 +251,27 @@ char *osr_fs_exe_dir(void)
     free(exe);
     return dir;
 }
+
+char *osr_fs_data_dir(const char *env, const char *name)
+{
+    const char *set = getenv(env);
+    char *exe_dir, *share = osr_xasprintf("../share/osiris/%s", name);
+    const char *candidates[] = {name, share};
+    char *found = NULL;
+
+    if (set && *set) {
+        free(share);
+        return osr_path_absolute(set, NULL);
+    }
+    exe_dir = osr_fs_exe_dir();
+    for (size_t i = 0; exe_dir && !found && i < OSR_ARRAY_LEN(candidates); i++) {
+        char *p = osr_path_absolute(candidates[i], exe_dir);
+        if (osr_fs_is_dir(p))
+            found = p;
+        else
+            free(p);
+    }
+    free(exe_dir);
+    free(share);
+    return found;
+}

@@ -29,6 +29,9 @@ char *osr_path_absolute(const char *path, const char *base);
 char *osr_path_dirname(const char *path);
 /* The directory of the running executable (owned), or NULL. */
 char *osr_fs_exe_dir(void);
+/* A data directory shipped with the executable (owned), or NULL: $env when set, else
+ * <exe dir>/<name> (a build tree) or <exe dir>/../share/osiris/<name> (an install). */
+char *osr_fs_data_dir(const char *env, const char *name);
 /* The absolute path of the running executable (owned), or NULL. */
 char *osr_fs_exe_path(void);
 

@@ -445,23 +445,5 @@ const char *osr_component_role(const struct osr_component *c)
 
 char *osr_registry_default_root(void)
 {
-    const char *env = getenv("OSIRIS_COMPONENTS_DIR");
-    const char *candidates[] = {"components", "../share/osiris/components"};
-    char *exe_dir;
-
-    if (env && *env)
-        return osr_path_absolute(env, NULL);
-    exe_dir = osr_fs_exe_dir();
-    if (!exe_dir)
-        return NULL;
-    for (size_t i = 0; i < OSR_ARRAY_LEN(candidates); i++) {
-        char *p = osr_path_absolute(candidates[i], exe_dir);
-        if (osr_fs_is_dir(p)) {
-            free(exe_dir);
-            return p;
-        }
-        free(p);
-    }
-    free(exe_dir);
-    return NULL;
+    return osr_fs_data_dir("OSIRIS_COMPONENTS_DIR", "components");
 }

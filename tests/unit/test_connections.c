@@ -243,6 +243,34 @@ static void test_default_resolution(void **state)
     assert_has(osr_error_last(), "@sqlite.<alias>");
 }
 
+/* Names only: aliases and defaults stay, every other value is wiped. */
+static void test_load_names(void **state)
+{
+    struct fixture *f = *state;
+    const struct osr_conn_alias *a;
+    const struct osr_ynode *pw;
+
+    assert_int_equal(load_text(f, "connections:\n"
+                                  "  mysql:\n"
+                                  "    main:\n"
+                                  "      default: true\n"
+                                  "      host: db.internal\n"
+                                  "      database: d\n"
+                                  "      user: u\n"
+                                  "      password: literal-secret-77\n"),
+                     0);
+    osr_connections_dispose(&f->conns);
+    assert_int_equal(osr_connections_load_names(&f->conns, f->dir, &f->diags), 0);
+    a = find_ok(f, "@mysql");
+    assert_string_equal(a->name, "main");
+    assert_true(a->is_default);
+    pw = osr_ynode_get(a->node, "password");
+    assert_non_null(pw);
+    assert_int_equal(pw->len, 0);
+    assert_int_equal(pw->str[0], '\0');
+    assert_int_equal(osr_ynode_get(a->node, "host")->len, 0);
+}
+
 static void test_find_forms(void **state)
 {
     struct fixture *f = *state;
@@ -617,6 +645,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_default_resolution, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_load_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_find_forms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_find_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_postgresql_spelling, setup, teardown),
