@@ -32,7 +32,8 @@ static const char usage[] =
     "required when listening on a non-loopback address. Host and Origin must be loopback\n"
     "names unless allowed with --allow-origin (repeatable through mcp.allowed_origins).\n"
     "Tools: components_list, usecases_list, oml_schema_get, oml_validate (which checks\n"
-    "connection references against the names in the workspace's osiris_connections.yaml).\n"
+    "connection references against the names in the workspace's osiris_connections.yaml),\n"
+    "oml_save (drafts under pipelines/drafts/) and guide_start.\n"
     "--conformance-fixtures serves the tools, resources and prompts of the official MCP\n"
     "conformance suite instead; never use it in production.\n";
 
@@ -99,7 +100,7 @@ static int serve(struct osr_cli *cli, const struct mcp_opts *o, const struct osr
     server = osr_mcp_server_new(st.loop, &so);
     if (o->fixtures) {
         osr_mcp_fixtures_register(server);
-    } else if (!(tools = osr_mcp_tools_register(server, cfg->base_path))) {
+    } else if (!(tools = osr_mcp_tools_register(server, cfg))) {
         rc = osr_cli_error(cli, OSR_EXIT_FAIL, "MCP/TOOLS", NULL, "%s", osr_error_last());
         goto done;
     }

@@ -42,7 +42,8 @@ def envelope(r):
 
 tools = s.request(1, "tools/list")["result"]["tools"]
 check([t["name"] for t in tools] == ["components_list", "usecases_list", "oml_schema_get",
-                                     "oml_validate"], f"canonical names in order: {tools}")
+                                     "oml_validate", "oml_save", "guide_start"],
+      f"canonical names in order: {tools}")
 for t in tools:
     check(t.get("title") and t.get("description") and t["inputSchema"]["type"] == "object"
           and t["outputSchema"]["required"] == ["status", "_meta"]
@@ -55,8 +56,13 @@ for alias, canon in [("components.list", "components_list"),
                      ("oml.schema.get", "oml_schema_get"),
                      ("osiris.oml.schema.get", "oml_schema_get"),
                      ("oml.validate", "oml_validate"), ("osiris.oml.validate", "oml_validate"),
-                     ("osiris.validate_oml", "oml_validate")]:
-    args = {"oml_content": "oml_version: \"0.1.0\"\n"} if canon == "oml_validate" else {}
+                     ("osiris.validate_oml", "oml_validate"),
+                     ("oml.save", "oml_save"), ("osiris.oml.save", "oml_save"),
+                     ("osiris.save_oml", "oml_save"), ("guide.start", "guide_start"),
+                     ("osiris.guide_start", "guide_start"), ("osiris.guide.start", "guide_start")]:
+    args = {"oml_validate": {"oml_content": "oml_version: \"0.1.0\"\n"},
+            "oml_save": {"oml_content": "name: alias-test\n", "session_id": "alias"},
+            "guide_start": {"intent": "copy orders"}}.get(canon, {})
     env = envelope(call(alias, args))
     check(env["status"] == "success" and env["_meta"]["tool"] == canon, f"{alias} -> {canon}")
 
@@ -113,6 +119,49 @@ check(r["result"].get("isError") is True and "oml_content" in r["result"]["conte
 r = call("oml_validate", {"oml_content": "x: 1", "strict": "yes"})
 check(r["result"].get("isError") is True and "boolean" in r["result"]["content"][0]["text"],
       f"wrong argument type: {r}")
+# oml_save: drafts under pipelines/drafts, 0600 in 0700, names checked, secrets refused.
+drafts = os.path.join(ws, "pipelines", "drafts")
+env = envelope(call("oml_save", {"oml_content": warn, "session_id": "s-1", "filename": "orders_v2"}))
+check(env["status"] == "success" and env["result"]["filename"] == "orders_v2.yaml"
+      and env["result"]["valid"] is True, f"draft saved: {env}")
+saved = os.path.join(drafts, "orders_v2.yaml")
+check(open(saved).read() == warn, "draft content as given")
+check(os.stat(saved).st_mode & 0o777 == 0o600, "draft 0600")
+env = envelope(call("oml_save", {"oml_content": "steps: [", "session_id": "s-2"}))
+check(env["result"]["filename"] == "s-2.yaml" and env["result"]["valid"] is False,
+      f"invalid drafts are kept and said to be invalid: {env['result']}")
+for bad in ["../escape.yaml", "a/b.yaml", ".hidden.yaml", "/etc/passwd", "x\u0000y", ""]:
+    env = envelope(call("oml_save", {"oml_content": warn, "session_id": "s-3", "filename": bad}))
+    check(env["status"] == "error" and env["error_code"] == "POLICY_ERROR"
+          and env["error"]["code"] == "POLICY/DRAFT_NAME", f"draft name {bad!r} refused: {env}")
+check(sorted(os.listdir(drafts)) == ["alias.yaml", "orders_v2.yaml", "s-2.yaml"],
+      f"nothing else written: {os.listdir(drafts)}")
+check(not os.path.exists(os.path.join(ws, "pipelines", "escape.yaml")), "no escape")
+r = call("oml_save", {"oml_content": warn, "session_id": "../../x"})
+check(r["result"].get("isError") is True and "session_id" in r["result"]["content"][0]["text"],
+      f"session id checked: {r}")
+secret_doc = warn.replace('config: {connection: "@sqlite.demo", table: t}',
+                          'config: {connection: "@sqlite.demo", table: t, password: hunter2-abc}')
+env = envelope(call("oml_save", {"oml_content": secret_doc.replace("sqlite.extractor", "mysql.extractor").replace("@sqlite.demo", "@mysql.warehouse"), "session_id": "s-4"}))
+check(env["status"] == "error" and env["error"]["code"] == "POLICY/INLINE_SECRET",
+      f"inline secret refused: {env}")
+check(not os.path.exists(os.path.join(drafts, "s-4.yaml")), "the secret draft was not written")
+
+# guide_start: the next step from what the assistant knows.
+def guide(**kw):
+    return envelope(call("guide_start", {"intent": "copy orders to csv", **kw}))["result"]
+check(guide()["next_steps"][0]["tool"] == "connections_list", "first: connections")
+g = guide(known_connections=["@mysql.warehouse"])
+check(g["next_steps"][0] == {"tool": "discovery_request",
+                             "params": {"samples": 5, "connection": "@mysql.warehouse"}},
+      f"then discovery of the known connection: {g}")
+check(guide(known_connections=["@x.y"], has_discovery=True)["next_step"] == "create_oml", "then a pipeline")
+check(guide(known_connections=["@x.y"], has_discovery=True, has_previous_oml=True)["next_step"]
+      == "validate_oml", "then validation")
+check(guide(has_previous_oml=True, has_error_report=True)["next_step"] == "fix_oml", "fix on errors")
+r = call("guide_start", {})
+check(r["result"].get("isError") is True and "intent" in r["result"]["content"][0]["text"], "intent required")
+
 r = s.request(99, "tools/call", {"name": "oml_compile_everything", "arguments": {}})
 check(r["error"]["code"] == -32602 and "Unknown tool" in r["error"]["message"], f"unknown tool: {r}")
 check(s.request(100, "ping").get("result") == {}, "still serving")

@@ -3,6 +3,7 @@
  */
 #include "mcp/tools/tools.h"
 #include "core/alloc.h"
+#include "core/config.h"
 #include "core/connections.h"
 #include "core/error.h"
 #include "core/fsutil.h"
@@ -13,6 +14,7 @@
 
 struct osr_mcp_tools {
     char *base_path;
+    char *drafts_dir; /* <pipelines_dir>/drafts, absolute */
     struct osr_registry registry;
     json_t *schema;   /* resources/oml/v0.1.0.json */
     json_t *usecases; /* resources/usecases/catalog.yaml, as JSON */
@@ -144,6 +146,164 @@ static void oml_validate(osr_mcp_req *req, json_t *args, void *payload)
     osr_diags_dispose(&ignored);
 }
 
+/* ---- oml_save ---- */
+
+/* A draft file name: letters, digits, '.', '_' and '-', not starting with '.', ending in
+ * .yaml or .yml (added when missing). NULL when the name cannot be one. */
+static char *draft_name(const char *name, size_t n)
+{
+    if (n == 0 || n > 100 || name[0] == '.' || strlen(name) != n)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return NULL;
+    }
+    if ((n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
+        (n > 4 && strcmp(name + n - 4, ".yml") == 0))
+        return osr_xstrdup(name);
+    return osr_xasprintf("%s.yaml", name);
+}
+
+static bool has_code(json_t *res, const char *code)
+{
+    json_t *d;
+    size_t i;
+
+    json_array_foreach(json_object_get(res, "diagnostics"), i, d)
+    {
+        if (strcmp(json_string_value(json_object_get(d, "code")), code) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void oml_save(osr_mcp_req *req, json_t *args, void *payload)
+{
+    struct osr_mcp_tools *t = payload;
+    struct osr_tool_call call;
+    json_t *content = json_object_get(args, "oml_content");
+    const char *session = json_string_value(json_object_get(args, "session_id"));
+    const char *given = json_string_value(json_object_get(args, "filename"));
+    struct osr_oml_ctx ctx = {&t->registry, NULL, "oml_content"};
+    char *fallback = NULL, *file = NULL, *path = NULL;
+    json_t *res;
+
+    osr_tool_call_begin(&call, req, "oml_save", args);
+    if (!given) {
+        fallback = osr_xasprintf("%s.yaml", session);
+        given = fallback;
+    }
+    if (!(file = draft_name(given, fallback
+                                       ? strlen(fallback)
+                                       : json_string_length(json_object_get(args, "filename"))))) {
+        osr_tool_fail(&call, "POLICY_ERROR", "POLICY/DRAFT_NAME", json_pack("[s]", "filename"),
+                      "use letters, digits, '.', '_' and '-', e.g. orders_v2.yaml",
+                      "'%.100s' is not a draft file name (no directories, no leading dot)", given);
+        free(fallback);
+        return;
+    }
+    free(fallback);
+    res = osr_oml_check_text(json_string_value(content), json_string_length(content), &ctx, false);
+    if (has_code(res, "OML037")) {
+        osr_tool_fail(&call, "POLICY_ERROR", "POLICY/INLINE_SECRET",
+                      json_pack("[s]", "oml_content"),
+                      "refer to a connection (@family.alias) whose secrets are ${VAR} in "
+                      "osiris_connections.yaml",
+                      "the pipeline holds a secret written into it; it was not saved");
+    } else if (osr_fs_mkdir_p(t->drafts_dir, 0700) < 0 ||
+               osr_fs_write_atomic((path = osr_path_join(t->drafts_dir, file)),
+                                   json_string_value(content), json_string_length(content),
+                                   0600) < 0) {
+        osr_tool_fail(&call, "INTERNAL_ERROR", "DRAFT/WRITE", NULL, NULL,
+                      "cannot save the draft: %s", osr_error_last());
+    } else {
+        osr_tool_success(&call, json_pack("{s:b, s:s, s:s, s:s, s:O, s:O}", "saved", 1, "filename",
+                                          file, "path", path, "session_id", session, "valid",
+                                          json_object_get(res, "valid"), "summary",
+                                          json_object_get(res, "summary")));
+    }
+    json_decref(res);
+    free(path);
+    free(file);
+}
+
+/* ---- guide_start ---- */
+
+struct guide_step {
+    const char *step, *objective, *tool, *args, *tips[3];
+};
+
+static const struct guide_step guide_steps[] = {
+    {"fix_oml",
+     "Fix the reported problems and validate the pipeline again",
+     "oml_validate",
+     "{\"oml_content\":\"<the corrected pipeline>\",\"strict\":true}",
+     {"Each diagnostic names a line, a column and a path; fix errors before warnings",
+      "A suggest field, when present, says how to fix the problem",
+      "Validate after every change: the answer lists every problem at once"}},
+    {"list_connections",
+     "Find out which databases this workspace can reach",
+     "connections_list",
+     "{}",
+     {"Connections live in osiris_connections.yaml; secrets stay in the environment as ${VAR}",
+      "A pipeline refers to a connection as @family.alias, e.g. @postgres.main",
+      "connections_doctor tells whether a connection works and why not"}},
+    {"run_discovery",
+     "Learn the tables, columns and sample rows of the source",
+     "discovery_request",
+     "{\"connection\":\"%s\",\"samples\":5}",
+     {"Discovery is cached; ask for a refresh when the schema changed",
+      "A table filter such as sales.* keeps large databases quick",
+      "Read the column types and keys before writing queries"}},
+    {"create_oml",
+     "Write a first pipeline, starting from a use case",
+     "usecases_list",
+     "{}",
+     {"Read oml_schema_get and components_list for the exact fields",
+      "Each step has an id, a component, a mode (read, write, transform) and config",
+      "Writers and processors name the steps they consume in needs"}},
+    {"validate_oml",
+     "Validate the pipeline, then save it",
+     "oml_validate",
+     "{\"oml_content\":\"<the pipeline>\",\"strict\":true}",
+     {"Validation checks structure, components, connections and parameters",
+      "Save with oml_save once it is valid", "strict makes warnings count; use it before saving"}},
+};
+
+static void guide_start(osr_mcp_req *req, json_t *args, void *payload)
+{
+    struct osr_tool_call call;
+    json_t *conns = json_object_get(args, "known_connections");
+    bool has_conns = json_array_size(conns) > 0;
+    bool discovery = json_is_true(json_object_get(args, "has_discovery"));
+    bool oml = json_is_true(json_object_get(args, "has_previous_oml"));
+    bool report = json_is_true(json_object_get(args, "has_error_report"));
+    const struct guide_step *g = report && oml ? &guide_steps[0]
+                                 : !has_conns  ? &guide_steps[1]
+                                 : !discovery  ? &guide_steps[2]
+                                 : !oml        ? &guide_steps[3]
+                                               : &guide_steps[4];
+    json_t *params = json_loads(g->args, 0, NULL), *tips = json_array();
+
+    OSR_UNUSED(payload);
+    osr_tool_call_begin(&call, req, "guide_start", args);
+    if (g == &guide_steps[2]) /* discover the first connection the assistant knows */
+        json_object_set(params, "connection", json_array_get(conns, 0));
+    for (size_t i = 0; i < OSR_ARRAY_LEN(g->tips); i++)
+        json_array_append_new(tips, json_string(g->tips[i]));
+    osr_tool_success(
+        &call,
+        json_pack("{s:s, s:s, s:s, s:[{s:s, s:O}], s:o, s:{s:b, s:b, s:b, s:b}, s:[s, s]}",
+                  "intent", json_string_value(json_object_get(args, "intent")), "next_step",
+                  g->step, "objective", g->objective, "next_steps", "tool", g->tool, "params",
+                  params ? params : json_object(), "recommendations", tips, "context",
+                  "has_connections", has_conns, "has_discovery", discovery, "has_previous_oml", oml,
+                  "has_error_report", report, "references", SCHEMA_URI, CATALOG_URI));
+    json_decref(params);
+}
+
 /* ---- the table ---- */
 
 struct tool_def {
@@ -189,6 +349,32 @@ static const struct tool_def defs[] = {
      "\"default\":false,\"description\":\"Warnings count as errors\"}},\"required\":["
      "\"oml_content\"],\"additionalProperties\":false}",
      oml_validate},
+    {"oml_save",
+     "Save an OML draft",
+     "Saves a pipeline as a draft file under the workspace's pipelines/drafts/ (0600). The "
+     "file name is checked (no directories); a pipeline with a secret written into it is "
+     "refused. The answer says whether the draft is valid: validate it first.",
+     {"oml.save", "osiris.oml.save", "osiris.save_oml"},
+     "{\"type\":\"object\",\"properties\":{\"oml_content\":{\"type\":\"string\",\"minLength\":1,"
+     "\"description\":\"The pipeline as OML YAML text\"},\"session_id\":{\"type\":\"string\","
+     "\"pattern\":\"^[A-Za-z0-9_-]{1,64}$\",\"description\":\"The assistant's session; the "
+     "default file name\"},\"filename\":{\"type\":\"string\",\"description\":\"File name of "
+     "the draft (.yaml added when missing)\"}},\"required\":[\"oml_content\",\"session_id\"],"
+     "\"additionalProperties\":false}",
+     oml_save},
+    {"guide_start",
+     "What to do next",
+     "Given what the assistant knows so far (connections, discovery, a pipeline, a "
+     "validation report), the next step of the workflow: which tool to call with which "
+     "arguments, and tips.",
+     {"guide.start", "osiris.guide_start", "osiris.guide.start"},
+     "{\"type\":\"object\",\"properties\":{\"intent\":{\"type\":\"string\",\"minLength\":1,"
+     "\"description\":\"What the user wants, in a sentence\"},\"known_connections\":{\"type\":"
+     "\"array\",\"items\":{\"type\":\"string\"},\"description\":\"Connection references "
+     "already known, e.g. @postgres.main\"},\"has_discovery\":{\"type\":\"boolean\"},"
+     "\"has_previous_oml\":{\"type\":\"boolean\"},\"has_error_report\":{\"type\":"
+     "\"boolean\"}},\"required\":[\"intent\"],\"additionalProperties\":false}",
+     guide_start},
 };
 
 /* The envelope every tool answers with (structuredContent). */
@@ -218,7 +404,7 @@ static json_t *load_catalog(const char *path)
     return j;
 }
 
-struct osr_mcp_tools *osr_mcp_tools_register(osr_mcp_server *s, const char *base_path)
+struct osr_mcp_tools *osr_mcp_tools_register(osr_mcp_server *s, const struct osr_config *cfg)
 {
     struct osr_mcp_tools *t = osr_xcalloc(1, sizeof(*t));
     char *comps = osr_registry_default_root(),
@@ -230,7 +416,12 @@ struct osr_mcp_tools *osr_mcp_tools_register(osr_mcp_server *s, const char *base
     bool ok;
 
     osr_diags_init(&ignored);
-    t->base_path = osr_xstrdup(base_path);
+    t->base_path = osr_xstrdup(cfg->base_path);
+    {
+        char *pipelines = osr_path_absolute(cfg->fs.pipelines_dir, cfg->base_path);
+        t->drafts_dir = osr_path_join(pipelines, "drafts");
+        free(pipelines);
+    }
     ok = comps && osr_registry_load(&t->registry, comps, NULL, &ignored) == 0;
     if (!ok) {
         osr_error_set(-OSR_ENOTFOUND, "cannot load the component specs; set OSIRIS_COMPONENTS_DIR");
@@ -279,5 +470,6 @@ void osr_mcp_tools_free(struct osr_mcp_tools *t)
     json_decref(t->schema);
     json_decref(t->usecases);
     free(t->base_path);
+    free(t->drafts_dir);
     free(t);
 }

@@ -7,20 +7,22 @@
  * answer is the envelope of envelope.h.
  *
  * This part holds the in-process tools, which read only files without secrets:
- * components_list, usecases_list, oml_schema_get and oml_validate (which checks
- * connection references against the names-only view of osiris_connections.yaml).
+ * components_list, usecases_list, oml_schema_get, oml_validate (which checks connection
+ * references against the names-only view of osiris_connections.yaml), oml_save (drafts
+ * under pipelines/drafts/) and guide_start.
  */
 #ifndef OSR_MCP_TOOLS_H
 #define OSR_MCP_TOOLS_H
 
+#include "core/config.h"
 #include "mcp/server.h"
 
 struct osr_mcp_tools;
 
 /* Loads the component specs, the OML schema and the use-case catalogue, and registers the
- * tools on `s`. `base_path` is the workspace. Returns NULL with the last error set when the
- * component specs or the shipped resources cannot be found. */
-struct osr_mcp_tools *osr_mcp_tools_register(osr_mcp_server *s, const char *base_path);
+ * tools on `s`. `cfg` gives the workspace and its pipelines directory. Returns NULL with the last
+ * error set when the component specs or the shipped resources cannot be found. */
+struct osr_mcp_tools *osr_mcp_tools_register(osr_mcp_server *s, const struct osr_config *cfg);
 void osr_mcp_tools_free(struct osr_mcp_tools *t);
 
 #endif
