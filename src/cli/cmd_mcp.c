@@ -31,9 +31,10 @@ static const char usage[] =
     "Streamable HTTP at /mcp. A bearer token (--auth-token-file or OSIRIS_MCP_TOKEN) is\n"
     "required when listening on a non-loopback address. Host and Origin must be loopback\n"
     "names unless allowed with --allow-origin (repeatable through mcp.allowed_origins).\n"
-    "Tools: components_list, usecases_list, oml_schema_get, oml_validate (which checks\n"
-    "connection references against the names in the workspace's osiris_connections.yaml),\n"
-    "oml_save (drafts under pipelines/drafts/) and guide_start.\n"
+    "Tools: connections_list, connections_doctor and discovery_request run in a child\n"
+    "(`osiris mcp ... --json`, stopped after mcp.tool_timeout_s); components_list,\n"
+    "usecases_list, oml_schema_get, oml_validate, oml_save (drafts under pipelines/drafts/)\n"
+    "and guide_start run in the server, which never reads a secret.\n"
     "--conformance-fixtures serves the tools, resources and prompts of the official MCP\n"
     "conformance suite instead; never use it in production.\n";
 

@@ -27,6 +27,10 @@ static const struct command commands[] = {
     {"oml validate", osr_cmd_oml_validate, "check an OML pipeline, with line and column"},
     {"compile", osr_cmd_compile, "compile a pipeline into a reproducible build"},
     {"mcp run", osr_cmd_mcp_run, "serve MCP over stdio or Streamable HTTP"},
+    {"mcp connections list", osr_cmd_connections_list, "connections list, for the MCP server"},
+    {"mcp connections doctor", osr_cmd_connections_doctor,
+     "connections doctor, for the MCP server"},
+    {"mcp discovery run", osr_cmd_discovery_run, "discovery run, for the MCP server"},
 };
 
 static void print_help(void)
@@ -35,13 +39,14 @@ static void print_help(void)
            "Osiris compiles and runs data pipelines written in OML, and serves them to AI\n"
            "assistants over MCP.\n\nCommands:\n");
     for (size_t i = 0; i < OSR_ARRAY_LEN(commands); i++)
-        printf("  %-20s %s\n", commands[i].words, commands[i].summary);
+        printf("  %-24s %s\n", commands[i].words, commands[i].summary);
     printf("\nGlobal options:\n"
-           "  --base-path DIR      workspace directory (else OSIRIS_HOME, else\n"
-           "                       filesystem.base_path of ./osiris.yaml, else the current dir)\n"
-           "  --json               print exactly one JSON document on stdout\n"
-           "  --help               show help for a command\n"
-           "  --version            print the version\n\n"
+           "  --base-path DIR          workspace directory (else OSIRIS_HOME, else\n"
+           "                           filesystem.base_path of ./osiris.yaml, else the current\n"
+           "                           dir)\n"
+           "  --json                   print exactly one JSON document on stdout\n"
+           "  --help                   show help for a command\n"
+           "  --version                print the version\n\n"
            "Exit codes: 0 success, 1 failure, 2 bad usage or invalid input,\n"
            "3 connection failure, 4 refused by policy.\n");
 }

@@ -10,15 +10,8 @@
 #include "core/registry.h"
 #include "core/yaml.h"
 #include "mcp/tools/envelope.h"
+#include "mcp/tools/tools_int.h"
 #include "oml/oml.h"
-
-struct osr_mcp_tools {
-    char *base_path;
-    char *drafts_dir; /* <pipelines_dir>/drafts, absolute */
-    struct osr_registry registry;
-    json_t *schema;   /* resources/oml/v0.1.0.json */
-    json_t *usecases; /* resources/usecases/catalog.yaml, as JSON */
-};
 
 #define SCHEMA_URI "osiris://mcp/schemas/oml/v0.1.0.json"
 #define CATALOG_URI "osiris://mcp/usecases/catalog.yaml"
@@ -315,7 +308,42 @@ struct tool_def {
 
 #define NO_ARGS "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}"
 
+#define CONNECTION_REF "\"^@?[A-Za-z0-9_][A-Za-z0-9_-]*(\\\\.[A-Za-z0-9_-]+)?$\""
+
 static const struct tool_def defs[] = {
+    {"connections_list",
+     "List connections",
+     "The workspace's database connections by family and alias, every secret masked, the "
+     "default alias of each family and which ${VAR} references are set. Runs in a child "
+     "process: this server never reads secrets.",
+     {"connections.list", "osiris.connections.list"},
+     NO_ARGS,
+     osr_tool_connections_list},
+    {"connections_doctor",
+     "Check connections",
+     "Connects for real and reports for each alias (or the one given) healthy or unhealthy "
+     "with a category (auth, network, permission, timeout, config) and the latency.",
+     {"connections.doctor", "osiris.connections.doctor"},
+     "{\"type\":\"object\",\"properties\":{\"connection\":{\"type\":\"string\","
+     "\"pattern\":" CONNECTION_REF
+     ",\"description\":\"Only this connection, e.g. @postgres.main\"}},"
+     "\"additionalProperties\":false}",
+     osr_tool_connections_doctor},
+    {"discovery_request",
+     "Discover a database",
+     "Tables and views of a connection with columns (type, nullable, default, primary key), "
+     "foreign keys, row counts and sample rows (secret-like columns masked). Cached; refresh "
+     "asks again.",
+     {"discovery.request", "osiris.discovery.request", "osiris.introspect_sources"},
+     "{\"type\":\"object\",\"properties\":{\"connection\":{\"type\":\"string\","
+     "\"pattern\":" CONNECTION_REF
+     ",\"description\":\"The connection, e.g. @postgres.main\"},\"samples\":{"
+     "\"type\":\"integer\",\"minimum\":0,\"maximum\":1000,\"description\":\"Sample rows per "
+     "table\"},\"tables\":{\"type\":\"string\",\"pattern\":\"^[^-]\",\"description\":\"Only "
+     "tables matching this glob, e.g. sales.*\"},\"refresh\":{\"type\":\"boolean\","
+     "\"description\":\"Ignore the cached result\"}},\"required\":[\"connection\"],"
+     "\"additionalProperties\":false}",
+     osr_tool_discovery_request},
     {"components_list",
      "List components",
      "The pipeline components this installation ships (extractors, writers, processors), "
@@ -417,6 +445,8 @@ struct osr_mcp_tools *osr_mcp_tools_register(osr_mcp_server *s, const struct osr
 
     osr_diags_init(&ignored);
     t->base_path = osr_xstrdup(cfg->base_path);
+    t->timeout_ms = (long)cfg->mcp.tool_timeout_s * 1000;
+    t->max_output = (size_t)cfg->mcp.payload_limit_mb << 20;
     {
         char *pipelines = osr_path_absolute(cfg->fs.pipelines_dir, cfg->base_path);
         t->drafts_dir = osr_path_join(pipelines, "drafts");
@@ -447,8 +477,12 @@ struct osr_mcp_tools *osr_mcp_tools_register(osr_mcp_server *s, const struct osr
             .description = defs[i].description,
             .input_schema = json_loads(defs[i].input_schema, 0, NULL),
             .output_schema = json_loads(output_schema, 0, NULL),
+            /* Only oml_save writes; the delegated database tools reach outside. */
             .annotations = json_pack("{s:s, s:b, s:b, s:b}", "title", defs[i].title, "readOnlyHint",
-                                     1, "idempotentHint", 1, "openWorldHint", 0),
+                                     strcmp(defs[i].name, "oml_save") != 0, "idempotentHint", 1,
+                                     "openWorldHint",
+                                     defs[i].fn == osr_tool_connections_doctor ||
+                                         defs[i].fn == osr_tool_discovery_request),
             .call = defs[i].fn,
             .payload = t,
         };

@@ -1,0 +1,286 @@
+/*
+ * bridge.c - delegated tool calls through a child process (see bridge.h).
+ */
+#include "mcp/bridge.h"
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define ERR_TAIL 2048
+#define KILL_GRACE_MS 2000
+
+struct osr_bridge {
+    osr_loop *loop;
+    pid_t pid;
+    int out_fd, err_fd, pid_fd;
+    bool exited, timed_out, cancelled;
+    int status;
+    struct osr_buf out;
+    char err[ERR_TAIL * 2];
+    size_t err_len;
+    uint64_t timer, kill_timer;
+    osr_bridge_done_fn done;
+    void *payload;
+};
+
+static void close_fd(struct osr_bridge *b, int *fd)
+{
+    if (*fd < 0)
+        return;
+    osr_loop_remove_fd(b->loop, *fd);
+    close(*fd);
+    *fd = -1;
+}
+
+/* Runs when the child is reaped and both pipes are at end of file. */
+static void maybe_finish(struct osr_bridge *b)
+{
+    struct osr_bridge_result r = {0};
+    json_error_t jerr;
+    json_t *j = NULL;
+
+    if (b->out_fd >= 0 || b->err_fd >= 0)
+        return;
+    if (!b->exited && b->pid_fd < 0) { /* no pidfd: the pipes are closed, so it is ending */
+        waitpid(b->pid, &b->status, 0);
+        b->exited = true;
+    }
+    if (!b->exited)
+        return;
+    if (b->timer)
+        osr_loop_cancel_timer(b->loop, b->timer);
+    if (b->kill_timer)
+        osr_loop_cancel_timer(b->loop, b->kill_timer);
+    if (!b->cancelled) {
+        if (b->out.len && !osr_buf_failed(&b->out))
+            j = json_loadb(b->out.ptr, b->out.len, 0, &jerr);
+        b->err[b->err_len] = '\0';
+        r.err = b->err_len > ERR_TAIL ? b->err + b->err_len - ERR_TAIL : b->err;
+        r.exit_code = WIFEXITED(b->status) ? WEXITSTATUS(b->status) : -1;
+        r.timed_out = b->timed_out;
+        r.json = j;
+        b->done(&r, b->payload);
+        json_decref(j);
+    }
+    osr_buf_dispose(&b->out);
+    free(b);
+}
+
+/* Appends to the stderr tail, keeping (at least) its last ERR_TAIL bytes. */
+static void keep_tail(struct osr_bridge *b, const char *p, size_t len)
+{
+    size_t keep;
+
+    if (len > ERR_TAIL) {
+        p += len - ERR_TAIL;
+        len = ERR_TAIL;
+    }
+    keep = ERR_TAIL - len;
+    if (b->err_len + len >= sizeof(b->err) && b->err_len > keep) {
+        memmove(b->err, b->err + b->err_len - keep, keep);
+        b->err_len = keep;
+    }
+    memcpy(b->err + b->err_len, p, len);
+    b->err_len += len;
+}
+
+/* stdout and stderr: read what is there; at end of file close the pipe. */
+static void on_pipe(osr_loop *loop, int fd, short revents, void *payload)
+{
+    struct osr_bridge *b = payload;
+    char chunk[65536];
+    ssize_t n = read(fd, chunk, sizeof(chunk));
+    bool is_out = fd == b->out_fd;
+
+    OSR_UNUSED(loop);
+    OSR_UNUSED(revents);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n > 0) {
+        if (is_out)
+            osr_buf_put(&b->out, chunk, (size_t)n); /* past the limit the buffer fails */
+        else
+            keep_tail(b, chunk, (size_t)n);
+        return;
+    }
+    close_fd(b, is_out ? &b->out_fd : &b->err_fd);
+    maybe_finish(b);
+}
+
+static void on_exit_fd(osr_loop *loop, int fd, short revents, void *payload)
+{
+    struct osr_bridge *b = payload;
+
+    OSR_UNUSED(loop);
+    OSR_UNUSED(fd);
+    OSR_UNUSED(revents);
+    if (waitpid(b->pid, &b->status, WNOHANG) != b->pid)
+        return;
+    b->exited = true;
+    close_fd(b, &b->pid_fd);
+    maybe_finish(b);
+}
+
+static void on_kill(osr_loop *loop, void *payload)
+{
+    struct osr_bridge *b = payload;
+
+    OSR_UNUSED(loop);
+    b->kill_timer = 0;
+    if (!b->exited)
+        kill(-b->pid, SIGKILL);
+}
+
+static void terminate(struct osr_bridge *b)
+{
+    if (b->exited)
+        return;
+    kill(-b->pid, SIGTERM);
+    if (!b->kill_timer)
+        b->kill_timer = osr_loop_add_timer(b->loop, KILL_GRACE_MS, on_kill, b);
+}
+
+static void on_timeout(osr_loop *loop, void *payload)
+{
+    struct osr_bridge *b = payload;
+
+    OSR_UNUSED(loop);
+    b->timer = 0;
+    b->timed_out = true;
+    terminate(b);
+}
+
+/* The environment of the child: ours, with OSIRIS_CORRELATION_ID set. */
+static char **child_env(const char *correlation_id, char **own)
+{
+    size_t n = 0, k = 0;
+    char **env;
+
+    while (environ[n])
+        n++;
+    env = osr_xcalloc(n + 2, sizeof(*env));
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(environ[i], "OSIRIS_CORRELATION_ID=", 22) != 0)
+            env[k++] = environ[i];
+    }
+    *own = osr_xasprintf("OSIRIS_CORRELATION_ID=%s", correlation_id ? correlation_id : "");
+    env[k++] = *own;
+    env[k] = NULL;
+    return env;
+}
+
+static int spawn(struct osr_bridge *b, char *const argv[], const char *cwd,
+                 const char *correlation_id, int out[2], int err[2])
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    sigset_t none, defaults;
+    char *exe = osr_fs_exe_path(), *own = NULL, **env = child_env(correlation_id, &own);
+    char **args;
+    size_t argc = 0;
+    int rc;
+
+    while (argv[argc])
+        argc++;
+    args = osr_xcalloc(argc + 1, sizeof(*args));
+    for (size_t i = 0; i < argc; i++)
+        args[i] = argv[i];
+    args[0] = exe ? exe : argv[0];
+    sigemptyset(&none);
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGTERM);
+    sigaddset(&defaults, SIGINT);
+    sigaddset(&defaults, SIGPIPE);
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                        POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+    if (cwd)
+        posix_spawn_file_actions_addchdir_np(&fa, cwd);
+    rc = exe ? posix_spawn(&b->pid, exe, &fa, &attr, args, env) : ENOENT;
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    free(args);
+    free(env);
+    free(own);
+    free(exe);
+    if (rc != 0) {
+        errno = rc;
+        return osr_error_set_errno(-OSR_EIO, "cannot start the delegated command");
+    }
+    return 0;
+}
+
+struct osr_bridge *osr_bridge_start(osr_loop *loop, char *const argv[], const char *cwd,
+                                    const char *correlation_id, long timeout_ms, size_t max_output,
+                                    osr_bridge_done_fn done, void *payload)
+{
+    struct osr_bridge *b = osr_xcalloc(1, sizeof(*b));
+    int out[2] = {-1, -1}, err[2] = {-1, -1};
+
+    b->loop = loop;
+    b->out_fd = b->err_fd = b->pid_fd = -1;
+    b->done = done;
+    b->payload = payload;
+    osr_buf_init(&b->out, max_output);
+    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
+        spawn(b, argv, cwd, correlation_id, out, err) < 0) {
+        if (errno && !osr_error_last()[0])
+            osr_error_set_errno(-OSR_EIO, "cannot create pipes for the delegated command");
+        for (int i = 0; i < 2; i++) {
+            if (out[i] >= 0)
+                close(out[i]);
+            if (err[i] >= 0)
+                close(err[i]);
+        }
+        osr_buf_dispose(&b->out);
+        free(b);
+        return NULL;
+    }
+    close(out[1]);
+    close(err[1]);
+    b->out_fd = out[0];
+    b->err_fd = err[0];
+    fcntl(b->out_fd, F_SETFL, O_NONBLOCK);
+    fcntl(b->err_fd, F_SETFL, O_NONBLOCK);
+    b->pid_fd = (int)syscall(SYS_pidfd_open, b->pid, 0);
+    osr_loop_add_fd(loop, b->out_fd, POLLIN, on_pipe, b);
+    osr_loop_add_fd(loop, b->err_fd, POLLIN, on_pipe, b);
+    if (b->pid_fd >= 0) {
+        fcntl(b->pid_fd, F_SETFD, FD_CLOEXEC);
+        osr_loop_add_fd(loop, b->pid_fd, POLLIN, on_exit_fd, b);
+    }
+    if (timeout_ms > 0)
+        b->timer = osr_loop_add_timer(loop, (uint64_t)timeout_ms, on_timeout, b);
+    return b;
+}
+
+void osr_bridge_cancel(struct osr_bridge *b)
+{
+    if (!b)
+        return;
+    b->cancelled = true;
+    if (b->timer) {
+        osr_loop_cancel_timer(b->loop, b->timer);
+        b->timer = 0;
+    }
+    terminate(b);
+}

@@ -1,0 +1,156 @@
+/*
+ * delegated.c - the tools that need a connection's secrets: each runs `osiris mcp <words>
+ * ... --json` as a child through the bridge, so only the child loads .env and resolves
+ * secrets. The child's JSON becomes the envelope's result; its JSON error keeps its code.
+ */
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/mask.h"
+#include "core/strv.h"
+#include "mcp/bridge.h"
+#include "mcp/tools/envelope.h"
+#include "mcp/tools/tools_int.h"
+
+struct pending {
+    struct osr_tool_call call;
+    struct osr_bridge *bridge;
+};
+
+/* The seed error code for a child that failed with `exit_code` (see the exit codes of
+ * the CLI: 2 invalid input, 3 connection failure, 4 policy). */
+static const char *error_code_of(int exit_code)
+{
+    switch (exit_code) {
+    case 2:
+        return "VALIDATION_ERROR";
+    case 3:
+        return "CONNECTION_ERROR";
+    case 4:
+        return "POLICY_ERROR";
+    default:
+        return "SUBPROCESS_ERROR";
+    }
+}
+
+static void on_done(const struct osr_bridge_result *r, void *payload)
+{
+    struct pending *p = payload;
+    json_t *status = json_object_get(r->json, "status");
+
+    if (r->timed_out) {
+        osr_tool_fail(&p->call, "TIMEOUT_ERROR", "MCP/TIMEOUT", NULL,
+                      "raise mcp.tool_timeout_s in osiris.yaml, or narrow the request",
+                      "%s did not finish in time and was stopped", p->call.tool);
+    } else if (json_is_object(r->json) && json_is_string(status) &&
+               strcmp(json_string_value(status), "error") == 0) {
+        json_t *e = json_object_get(r->json, "error");
+        osr_tool_fail(&p->call, error_code_of(r->exit_code),
+                      json_string_value(json_object_get(e, "code"))
+                          ? json_string_value(json_object_get(e, "code"))
+                          : "MCP/CHILD_ERROR",
+                      json_incref(json_object_get(e, "path")),
+                      json_string_value(json_object_get(e, "suggest")), "%s",
+                      json_string_value(json_object_get(e, "message"))
+                          ? json_string_value(json_object_get(e, "message"))
+                          : "the delegated command failed");
+    } else if (json_is_object(r->json)) {
+        osr_tool_success(&p->call, json_incref(r->json));
+    } else {
+        char *tail = osr_redact_text(r->err, NULL);
+        osr_tool_fail(&p->call, "SUBPROCESS_ERROR", "MCP/CHILD_FAILED", NULL, NULL,
+                      "the delegated command ended with %s %d and no JSON answer%s%s",
+                      r->exit_code >= 0 ? "exit code" : "signal", r->exit_code, tail[0] ? ": " : "",
+                      tail);
+        free(tail);
+    }
+    free(p);
+}
+
+static void on_cancel(osr_mcp_req *req, void *payload)
+{
+    struct pending *p = payload;
+
+    OSR_UNUSED(req);
+    osr_bridge_cancel(p->bridge);
+    free(p);
+}
+
+/* Runs `osiris mcp <argv...> --base-path BASE --json` for the tool `name`. */
+static void delegate(osr_mcp_req *req, json_t *args, struct osr_mcp_tools *t, const char *name,
+                     struct osr_strv *argv)
+{
+    struct pending *p = osr_xcalloc(1, sizeof(*p));
+    char **v;
+
+    osr_tool_call_begin(&p->call, req, name, args);
+    osr_strv_push(argv, "--base-path");
+    osr_strv_push(argv, t->base_path);
+    osr_strv_push(argv, "--json");
+    v = osr_xcalloc(argv->n + 1, sizeof(*v)); /* NULL-terminated */
+    memcpy(v, argv->v, argv->n * sizeof(*v));
+    p->bridge =
+        osr_bridge_start(osr_mcp_req_loop(req), v, t->base_path, osr_mcp_req_correlation_id(req),
+                         t->timeout_ms, t->max_output, on_done, p);
+    if (!p->bridge) {
+        osr_tool_fail(&p->call, "SUBPROCESS_ERROR", "MCP/SPAWN", NULL, NULL, "%s",
+                      osr_error_last());
+        free(p);
+    } else {
+        osr_mcp_req_on_cancel(req, on_cancel, p);
+    }
+    free(v);
+    osr_strv_dispose(argv);
+}
+
+void osr_tool_connections_list(osr_mcp_req *req, json_t *args, void *payload)
+{
+    struct osr_strv argv = OSR_STRV_INIT;
+
+    osr_strv_push(&argv, "osiris");
+    osr_strv_push(&argv, "mcp");
+    osr_strv_push(&argv, "connections");
+    osr_strv_push(&argv, "list");
+    delegate(req, args, payload, "connections_list", &argv);
+}
+
+void osr_tool_connections_doctor(osr_mcp_req *req, json_t *args, void *payload)
+{
+    struct osr_strv argv = OSR_STRV_INIT;
+    const char *conn = json_string_value(json_object_get(args, "connection"));
+
+    osr_strv_push(&argv, "osiris");
+    osr_strv_push(&argv, "mcp");
+    osr_strv_push(&argv, "connections");
+    osr_strv_push(&argv, "doctor");
+    if (conn) {
+        osr_strv_push(&argv, "--connection");
+        osr_strv_push(&argv, conn);
+    }
+    delegate(req, args, payload, "connections_doctor", &argv);
+}
+
+void osr_tool_discovery_request(osr_mcp_req *req, json_t *args, void *payload)
+{
+    struct osr_strv argv = OSR_STRV_INIT;
+    json_t *samples = json_object_get(args, "samples");
+    const char *tables = json_string_value(json_object_get(args, "tables"));
+    char n[32];
+
+    osr_strv_push(&argv, "osiris");
+    osr_strv_push(&argv, "mcp");
+    osr_strv_push(&argv, "discovery");
+    osr_strv_push(&argv, "run");
+    osr_strv_push(&argv, json_string_value(json_object_get(args, "connection")));
+    if (json_is_integer(samples)) {
+        snprintf(n, sizeof(n), "%lld", (long long)json_integer_value(samples));
+        osr_strv_push(&argv, "--samples");
+        osr_strv_push(&argv, n);
+    }
+    if (tables) {
+        osr_strv_push(&argv, "--tables");
+        osr_strv_push(&argv, tables);
+    }
+    if (json_is_true(json_object_get(args, "refresh")))
+        osr_strv_push(&argv, "--refresh");
+    delegate(req, args, payload, "discovery_request", &argv);
+}

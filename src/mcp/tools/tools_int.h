@@ -1,0 +1,25 @@
+/*
+ * tools_int.h - what the tool files share: the toolset's state and the delegated tools.
+ */
+#ifndef OSR_MCP_TOOLS_INT_H
+#define OSR_MCP_TOOLS_INT_H
+
+#include "core/registry.h"
+#include "mcp/server.h"
+
+struct osr_mcp_tools {
+    char *base_path;
+    char *drafts_dir; /* <pipelines_dir>/drafts, absolute */
+    struct osr_registry registry;
+    json_t *schema;    /* resources/oml/v0.1.0.json */
+    json_t *usecases;  /* resources/usecases/catalog.yaml, as JSON */
+    long timeout_ms;   /* mcp.tool_timeout_s */
+    size_t max_output; /* mcp.payload_limit_mb: the most a child may print */
+};
+
+/* Delegated tools (delegated.c): each runs `osiris mcp ... --json` as a child. */
+void osr_tool_connections_list(osr_mcp_req *req, json_t *args, void *payload);
+void osr_tool_connections_doctor(osr_mcp_req *req, json_t *args, void *payload);
+void osr_tool_discovery_request(osr_mcp_req *req, json_t *args, void *payload);
+
+#endif

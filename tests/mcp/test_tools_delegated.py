@@ -1,0 +1,153 @@
+"""Delegated tools over stdio: connections_list, connections_doctor and discovery_request
+run in a child (`osiris mcp ... --json`); the server itself never opens .env (strace,
+without -f) and no secret reaches an answer or stderr; many calls at once; a child that
+hangs is stopped at the timeout with TIMEOUT_ERROR; a cancelled call's child is killed;
+every child is reaped."""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+from mcplib import OSIRIS, Stdio, check, finish, sanitizer_clean
+
+tmp = tempfile.mkdtemp()
+ws = os.path.join(tmp, "ws")
+subprocess.run([OSIRIS, "init", ws], check=True, capture_output=True)
+CANARY_ENV = "canary-dotenv-secret-83d1"
+# A listener that accepts and never answers: a PostgreSQL client waits on it.
+hang = socket.socket()
+hang.bind(("127.0.0.1", 0))
+hang.listen(16)
+port = hang.getsockname()[1]
+with open(os.path.join(ws, "osiris_connections.yaml"), "a") as f:
+    f.write("  postgres:\n    stuck:\n      host: 127.0.0.1\n"
+            f"      port: {port}\n      database: d\n      user: u\n"
+            "      password: ${OSR_TEST_PG_PW}\n      connect_timeout: 30\n")
+with open(os.path.join(ws, ".env"), "w") as f:
+    f.write(f"OSR_TEST_PG_PW={CANARY_ENV}\n")
+os.chmod(os.path.join(ws, ".env"), 0o600)
+cfg = os.path.join(ws, "osiris.yaml")
+text = open(cfg).read().replace("tool_timeout_s: 30", "tool_timeout_s: 2")
+open(cfg, "w").write(text)
+
+env = dict(os.environ)
+env.pop("OSR_TEST_PG_PW", None)
+strace = shutil.which("strace")
+trace = os.path.join(tmp, "server.trace")
+args = ["--base-path", ws]
+s = Stdio(*args, env=env)
+s.initialize()
+seq = [10]
+
+
+def call(name, args=None, timeout=20.0):
+    seq[0] += 1
+    return s.request(seq[0], "tools/call", {"name": name, "arguments": args or {}}, timeout)
+
+
+def env_of(r):
+    return r["result"]["structuredContent"]
+
+
+tools = [t["name"] for t in s.request(1, "tools/list")["result"]["tools"]]
+check(tools[:3] == ["connections_list", "connections_doctor", "discovery_request"],
+      f"delegated tools listed first: {tools}")
+
+r = call("connections.list")
+e = env_of(r)
+check(e["status"] == "success" and e["_meta"]["tool"] == "connections_list", f"list: {e}")
+stuck = e["result"]["connections"]["postgres"]["stuck"]
+check(stuck["config"]["password"] == "***MASKED***" and stuck["env_vars"] == {"OSR_TEST_PG_PW": True},
+      f"the child read .env, the answer is masked: {stuck}")
+
+e = env_of(call("connections_doctor", {"connection": "@sqlite.demo"}))
+check(e["status"] == "success" and e["result"]["connections"]["sqlite"]["demo"]["status"] == "healthy",
+      f"doctor: {e}")
+e = env_of(call("discovery_request", {"connection": "@sqlite.demo", "samples": 2}))
+check(e["status"] == "success" and len(e["result"]["tables"]) == 4
+      and all(len(t["samples"]) == 2 for t in e["result"]["tables"]), f"discovery: {json.dumps(e)[:600]}")
+e = env_of(call("osiris.introspect_sources", {"connection": "@sqlite.nope"}))
+check(e["status"] == "error" and e["error"]["code"] == "CONNECTIONS/NOT_FOUND"
+      and "demo" in e["error"]["message"], f"the child's error is kept: {e}")
+r = call("discovery_request", {"connection": "--help"})
+check(r["result"].get("isError") is True and "pattern" in r["result"]["content"][0]["text"],
+      f"no option through a connection argument: {r}")
+
+# Twenty calls at once: every one answered, by id.
+for i in range(20):
+    s.send({"jsonrpc": "2.0", "id": 1000 + i, "method": "tools/call",
+            "params": {"name": "connections_list", "arguments": {}}})
+got = {}
+deadline = time.time() + 60
+while len(got) < 20 and time.time() < deadline:
+    m = s.recv(30)
+    if m and "id" in m:
+        got[m["id"]] = m
+check(sorted(got) == list(range(1000, 1020)) and
+      all(env_of(m)["status"] == "success" for m in got.values()), f"20 concurrent calls: {len(got)}")
+
+# A child that hangs: stopped at the 2 s timeout.
+t0 = time.time()
+e = env_of(call("connections_doctor", {"connection": "@postgres.stuck"}, timeout=30))
+check(e["status"] == "error" and e["error_code"] == "TIMEOUT_ERROR", f"timeout: {e}")
+check(1.5 < time.time() - t0 < 10, f"stopped near the timeout: {time.time() - t0:.1f}s")
+
+# A cancelled call: no answer, the child is gone.
+s.send({"jsonrpc": "2.0", "id": 77, "method": "tools/call",
+        "params": {"name": "discovery_request", "arguments": {"connection": "@postgres.stuck"}}})
+time.sleep(0.5)
+server_pid = s.p.pid
+
+
+def children(pid):
+    out = subprocess.run(["ps", "-o", "pid=,stat=", "--ppid", str(pid)], capture_output=True,
+                         text=True).stdout.split("\n")
+    return [l.split() for l in out if l.strip()]
+
+
+osiris_pid = server_pid
+check(len(children(osiris_pid)) == 1, f"one child running: {children(osiris_pid)}")
+s.send({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 77}})
+time.sleep(3)
+check(children(osiris_pid) == [], f"the cancelled child is killed and reaped: {children(osiris_pid)}")
+check(s.request(78, "ping").get("result") == {}, "still serving")
+check(s.recv(0.5) is None, "no answer to the cancelled call")
+
+fds = len(os.listdir(f"/proc/{osiris_pid}/fd"))
+for i in range(30):
+    call("connections_list")
+check(len(os.listdir(f"/proc/{osiris_pid}/fd")) == fds, "no descriptor leak after 30 calls")
+check(children(osiris_pid) == [], "no zombies")
+
+rc, err = s.close(timeout=10)
+check(rc == 0, f"clean exit: {rc} {err[-2000:]}")
+for out in (err,):
+    check(CANARY_ENV not in out, "no secret on stderr")
+sanitizer_clean(err, "server")
+
+# The server alone under strace (no -f: the children may open .env, the server must not).
+# LeakSanitizer cannot run under ptrace, so this short session does without it.
+check(strace is not None, "strace is installed (scripts/setup)")
+tenv = dict(env, ASAN_OPTIONS="detect_leaks=0")
+t = Stdio.__new__(Stdio)
+t.p = subprocess.Popen([strace, "-qq", "-e", "trace=open,openat,openat2", "-o", trace,
+                        OSIRIS, "mcp", "run", *args], stdin=subprocess.PIPE,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=tenv)
+t.buf = b""
+t.initialize()
+r = t.request(2, "tools/call", {"name": "connections_list", "arguments": {}}, 30)
+check(r["result"]["structuredContent"]["result"]["connections"]["postgres"]["stuck"]["env_vars"]
+      == {"OSR_TEST_PG_PW": True}, "delegated call under strace")
+r = t.request(3, "tools/call", {"name": "oml_validate", "arguments": {
+    "oml_content": 'oml_version: "0.1.0"\nname: x\nsteps:\n  - {id: a, component: postgres.extractor, mode: read, config: {connection: "@postgres.stuck", table: t}}\n'}}, 30)
+check(r["result"]["structuredContent"]["result"]["valid"] is True, "in-process validation with the workspace's names")
+rc, terr = t.close(timeout=10)
+check(CANARY_ENV not in terr and CANARY_ENV not in json.dumps(r), "no secret in the traced session")
+opened = open(trace).read()
+check("osiris_connections.yaml" in opened, f"the trace shows the server's opens")
+check(".env" not in opened, "the server never opens .env")
+hang.close()
+finish()
