@@ -8,23 +8,26 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "core/loop.h"
+#include "mcp/audit.h"
 #include "mcp/fixtures.h"
 #include "mcp/http.h"
 #include "mcp/instructions.h"
 #include "mcp/server.h"
 #include "mcp/stdio.h"
+#include "mcp/tools/envelope.h"
 #include "mcp/tools/tools.h"
 #include "version.h"
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 static const char usage[] =
     "Usage: osiris mcp run [--transport stdio|http] [--listen HOST:PORT]\n"
     "                      [--auth-token-file FILE] [--allow-origin ORIGIN]\n"
-    "                      [--conformance-fixtures] [--base-path DIR]\n\n"
+    "                      [--conformance-fixtures] [--selftest] [--base-path DIR]\n\n"
     "Serves the Model Context Protocol. With stdio (the default) the client starts this\n"
     "command and speaks JSON-RPC over stdin/stdout, one message per line; logs go to stderr.\n"
     "With http it listens on --listen (default 127.0.0.1:8765, from mcp.listen) and serves\n"
@@ -35,6 +38,8 @@ static const char usage[] =
     "(`osiris mcp ... --json`, stopped after mcp.tool_timeout_s); components_list,\n"
     "usecases_list, oml_schema_get, oml_validate, oml_save (drafts under pipelines/drafts/)\n"
     "and guide_start run in the server, which never reads a secret.\n"
+    "--selftest starts a server over stdio and checks the handshake, tools/list, an\n"
+    "in-process and a delegated tool call and its audit line; exit 1 on any failure.\n"
     "--conformance-fixtures serves the tools, resources and prompts of the official MCP\n"
     "conformance suite instead; never use it in production.\n";
 
@@ -95,8 +100,13 @@ static int serve(struct osr_cli *cli, const struct mcp_opts *o, const struct osr
     size_t limit = (size_t)cfg->mcp.payload_limit_mb << 20;
     osr_mcp_server *server;
     struct osr_mcp_tools *tools = NULL;
+    struct osr_mcp_logs logs;
     int rc = OSR_EXIT_OK;
 
+    osr_mcp_logs_init(&logs, cfg, o->transport);
+    osr_tool_logs_set(&logs);
+    osr_mcp_telemetry(&logs, json_pack("{s:s, s:s, s:I}", "event", "server_start", "version",
+                                       OSR_VERSION, "pid", (json_int_t)getpid()));
     st.loop = osr_loop_new();
     server = osr_mcp_server_new(st.loop, &so);
     if (o->fixtures) {
@@ -130,6 +140,10 @@ done:
     osr_mcp_server_free(server);
     osr_mcp_tools_free(tools);
     osr_loop_free(st.loop);
+    osr_mcp_telemetry(&logs,
+                      json_pack("{s:s, s:I}", "event", "server_stop", "pid", (json_int_t)getpid()));
+    osr_tool_logs_set(NULL);
+    osr_mcp_logs_dispose(&logs);
     if (st.sigfd >= 0)
         close(st.sigfd);
     return rc;
@@ -157,11 +171,14 @@ int osr_cmd_mcp_run(struct osr_cli *cli, int argc, char **argv)
         return rc;
     if (cli->help)
         return osr_cli_help(cli);
-    if (selftest)
-        return osr_cli_error(cli, OSR_EXIT_FAIL, "MCP/NOT_AVAILABLE", NULL,
-                             "the selftest is not available in this build yet");
     osr_diags_init(&d);
     osr_config_load(&cfg, &d, cli->base_path);
+    if (selftest) {
+        rc = osr_cli_mcp_selftest(cli, &cfg);
+        osr_config_dispose(&cfg);
+        osr_diags_dispose(&d);
+        return rc;
+    }
     if (!o.transport)
         o.transport = cfg.mcp.transport;
     if (strcmp(o.transport, "stdio") != 0 && strcmp(o.transport, "http") != 0)
@@ -169,6 +186,66 @@ int osr_cmd_mcp_run(struct osr_cli *cli, int argc, char **argv)
                            "unknown transport '%s'", o.transport);
     else
         rc = serve(cli, &o, &cfg);
+    osr_config_dispose(&cfg);
+    osr_diags_dispose(&d);
+    return rc;
+}
+
+/* The canonical tool of `osiris mcp <words>`. */
+static const char *tool_of(const char *words)
+{
+    static const char *const map[][2] = {{"mcp connections list", "connections_list"},
+                                         {"mcp connections doctor", "connections_doctor"},
+                                         {"mcp discovery run", "discovery_request"}};
+
+    for (size_t i = 0; i < OSR_ARRAY_LEN(map); i++) {
+        if (strcmp(map[i][0], words) == 0)
+            return map[i][1];
+    }
+    return words;
+}
+
+int osr_cli_mcp_tool(struct osr_cli *cli, const char *words,
+                     int (*run)(struct osr_cli *, int, char **), int argc, char **argv)
+{
+    uint64_t t0 = osr_now_ms();
+    const char *from_server = getenv("OSIRIS_CORRELATION_ID");
+    struct osr_mcp_logs logs;
+    struct osr_config cfg;
+    struct osr_diags d;
+    json_t *args = json_array();
+    char corr[32];
+    int rc = run(cli, argc, argv);
+
+    if (from_server && *from_server)
+        return rc; /* the server writes the line for this call */
+    for (int i = 0; i < argc; i++)
+        json_array_append_new(args, json_string(argv[i]));
+    osr_diags_init(&d);
+    if (osr_config_load(&cfg, &d, cli->base_path) == 0) {
+        /* Same form as the server's: 8 hex characters of a session, then the call's
+         * number; a CLI invocation is a session of one call. */
+        uint32_t sid = (uint32_t)getpid() * 2654435761u;
+        if (getrandom(&sid, sizeof(sid), 0) != (ssize_t)sizeof(sid))
+            sid ^= (uint32_t)osr_now_us();
+        snprintf(corr, sizeof(corr), "%08x-000001", (unsigned)sid);
+        osr_mcp_logs_init(&logs, &cfg, "cli");
+        /* A doctor that finds an unhealthy connection (exit 3) still answered. */
+        bool ok = rc == OSR_EXIT_OK || (rc == OSR_EXIT_CONN && strstr(words, "doctor"));
+        const char *code = ok                      ? NULL
+                           : rc == OSR_EXIT_USAGE  ? "VALIDATION_ERROR"
+                           : rc == OSR_EXIT_CONN   ? "CONNECTION_ERROR"
+                           : rc == OSR_EXIT_POLICY ? "POLICY_ERROR"
+                                                   : "INTERNAL_ERROR";
+        osr_mcp_audit(&logs, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:I, s:o}", "event",
+                                       "tool_call", "session_id", corr, "correlation_id", corr,
+                                       "tool_name", tool_of(words), "status",
+                                       ok ? "success" : "error", "error_code", code, "duration_ms",
+                                       (json_int_t)(osr_now_ms() - t0), "arguments", args));
+        osr_mcp_logs_dispose(&logs);
+        args = NULL;
+    }
+    json_decref(args);
     osr_config_dispose(&cfg);
     osr_diags_dispose(&d);
     return rc;

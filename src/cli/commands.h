@@ -19,5 +19,13 @@ int osr_cmd_discovery_run(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_oml_validate(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_compile(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_mcp_run(struct osr_cli *cli, int argc, char **argv);
+int osr_cmd_logs_audit(struct osr_cli *cli, int argc, char **argv);
+struct osr_config;
+/* `osiris mcp run --selftest` (selftest.c). */
+int osr_cli_mcp_selftest(struct osr_cli *cli, const struct osr_config *cfg);
+/* Runs `osiris mcp <words>` (the CLI face of a delegated tool) and, unless the MCP server
+ * started it (OSIRIS_CORRELATION_ID set), writes its audit line with transport "cli". */
+int osr_cli_mcp_tool(struct osr_cli *cli, const char *words,
+                     int (*run)(struct osr_cli *, int, char **), int argc, char **argv);
 
 #endif

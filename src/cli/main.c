@@ -31,6 +31,7 @@ static const struct command commands[] = {
     {"mcp connections doctor", osr_cmd_connections_doctor,
      "connections doctor, for the MCP server"},
     {"mcp discovery run", osr_cmd_discovery_run, "discovery run, for the MCP server"},
+    {"logs audit", osr_cmd_logs_audit, "check the hash chain of the MCP audit files"},
 };
 
 static void print_help(void)
@@ -162,7 +163,10 @@ int main(int argc, char **argv)
         memcpy(sub_argv + argc - i - n, pre, (size_t)npre * sizeof(*argv));
         snprintf(prog, sizeof(prog), "osiris %s", commands[c].words);
         cli.prog = prog;
-        rc = commands[c].run(&cli, sub_argc, sub_argv);
+        if (strncmp(commands[c].words, "mcp ", 4) == 0 && strcmp(commands[c].words, "mcp run") != 0)
+            rc = osr_cli_mcp_tool(&cli, commands[c].words, commands[c].run, sub_argc, sub_argv);
+        else
+            rc = commands[c].run(&cli, sub_argc, sub_argv);
         free(sub_argv);
         osr_cli_dispose(&cli);
         return rc;

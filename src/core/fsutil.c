@@ -52,8 +52,10 @@ done:
     return rc;
 }
 
-static int write_all(int fd, const char *data, size_t len)
+int osr_fs_write_all(int fd, const void *buf, size_t len)
 {
+    const char *data = buf;
+
     while (len) {
         ssize_t n = write(fd, data, len);
         if (n < 0) {
@@ -96,7 +98,7 @@ int osr_fs_write_atomic(const char *path, const void *data, size_t len, mode_t m
         rc = osr_error_set_errno(-OSR_EIO, "cannot create %s", tmp);
         goto done;
     }
-    if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+    if (fchmod(fd, mode) < 0 || osr_fs_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
         rc = osr_error_set_errno(-OSR_EIO, "cannot write %s", path);
         close(fd);
         unlink(tmp);

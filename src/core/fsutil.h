@@ -16,6 +16,8 @@
 int osr_fs_read_file(struct osr_buf *out, const char *path, size_t max);
 /* Replaces `path` atomically with `data`, creating it with `mode`. */
 int osr_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* Writes all of buf to fd (retrying short writes and EINTR); -1 with errno on failure. */
+int osr_fs_write_all(int fd, const void *buf, size_t len);
 /* mkdir -p; new directories get `mode`. Existing ones are left as they are. */
 int osr_fs_mkdir_p(const char *path, mode_t mode);
 bool osr_fs_is_dir(const char *path);

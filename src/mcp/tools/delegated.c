@@ -37,6 +37,9 @@ static void on_done(const struct osr_bridge_result *r, void *payload)
     struct pending *p = payload;
     json_t *status = json_object_get(r->json, "status");
 
+    if (r->timed_out || !json_is_object(r->json) ||
+        (json_is_string(status) && strcmp(json_string_value(status), "error") == 0))
+        p->call.stderr_tail = osr_redact_text(r->err, NULL); /* for the audit line */
     if (r->timed_out) {
         osr_tool_fail(&p->call, "TIMEOUT_ERROR", "MCP/TIMEOUT", NULL,
                       "raise mcp.tool_timeout_s in osiris.yaml, or narrow the request",
@@ -72,6 +75,7 @@ static void on_cancel(osr_mcp_req *req, void *payload)
 
     OSR_UNUSED(req);
     osr_bridge_cancel(p->bridge);
+    json_decref(p->call.args);
     free(p);
 }
 

@@ -4,8 +4,16 @@
 #include "mcp/tools/envelope.h"
 #include "core/alloc.h"
 #include "core/loop.h"
+#include "core/mask.h"
 
 #include <stdarg.h>
+
+static const struct osr_mcp_logs *logs;
+
+void osr_tool_logs_set(const struct osr_mcp_logs *l)
+{
+    logs = l;
+}
 
 void osr_tool_call_begin(struct osr_tool_call *c, osr_mcp_req *req, const char *tool, json_t *args)
 {
@@ -15,7 +23,39 @@ void osr_tool_call_begin(struct osr_tool_call *c, osr_mcp_req *req, const char *
     c->tool = tool;
     c->started_ms = osr_now_ms();
     c->bytes_in = text ? strlen(text) : 0;
+    c->args = json_deep_copy(args);
+    c->stderr_tail = NULL;
+    osr_mask_json(c->args, NULL);
     free(text);
+}
+
+static void log_call(struct osr_tool_call *c, json_t *env)
+{
+    json_t *meta = json_object_get(env, "_meta");
+    const char *session = osr_mcp_session_id(osr_mcp_req_session(c->req));
+    const char *cache = json_string_value(json_object_get(json_object_get(env, "result"), "cache"));
+    json_t *audit = json_pack(
+        "{s:s, s:s, s:s, s:s, s:O, s:O, s:O, s:O, s:O, s:o}", "event", "tool_call", "session_id",
+        session, "correlation_id", osr_mcp_req_correlation_id(c->req), "tool_name", c->tool,
+        "status", json_object_get(env, "status"), "error_code",
+        json_object_get(env, "error_code") ? json_object_get(env, "error_code") : json_null(),
+        "duration_ms", json_object_get(meta, "duration_ms"), "bytes_in",
+        json_object_get(meta, "bytes_in"), "bytes_out", json_object_get(meta, "bytes_out"),
+        "arguments", c->args ? json_incref(c->args) : json_object());
+    json_t *tele = json_pack(
+        "{s:s, s:s, s:s, s:s, s:O, s:O, s:O, s:O}", "event", "tool_call", "session_id", session,
+        "correlation_id", osr_mcp_req_correlation_id(c->req), "tool_name", c->tool, "status",
+        json_object_get(env, "status"), "duration_ms", json_object_get(meta, "duration_ms"),
+        "bytes_in", json_object_get(meta, "bytes_in"), "bytes_out",
+        json_object_get(meta, "bytes_out"));
+
+    if (c->stderr_tail && c->stderr_tail[0])
+        json_object_set_new(audit, "stderr", json_string(c->stderr_tail));
+    if (cache)
+        json_object_set_new(tele, "cache",
+                            json_string(strcmp(cache, "hit") == 0 ? "cache_hit" : "cache_miss"));
+    osr_mcp_audit(logs, audit);
+    osr_mcp_telemetry(logs, tele);
 }
 
 static size_t digits(size_t n)
@@ -54,6 +94,12 @@ static void answer(struct osr_tool_call *c, json_t *env, bool is_error)
     json_object_set_new(meta, "bytes_out", json_integer((json_int_t)with_own_digits(strlen(text))));
     free(text);
     text = json_dumps(env, JSON_COMPACT);
+    if (logs)
+        log_call(c, env);
+    json_decref(c->args);
+    free(c->stderr_tail);
+    c->args = NULL;
+    c->stderr_tail = NULL;
     osr_mcp_req_tool_result(c->req, json_pack("[{s:s, s:s}]", "type", "text", "text", text), env,
                             is_error);
     free(text);

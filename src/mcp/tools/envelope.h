@@ -5,11 +5,13 @@
  * "error_code":"VALIDATION_ERROR|...","error":{"code":"FAMILY/CODE","message","path",
  * "suggest"},"_meta":{...}} with isError set. _meta holds the request's correlation id,
  * the duration, the sizes of the arguments and of the result, and the canonical tool name.
- * The envelope is the structuredContent and, as JSON text, the one content item.
+ * The envelope is the structuredContent and, as JSON text, the one content item. Each answer
+ * is also written to the audit and telemetry files (audit.h).
  */
 #ifndef OSR_MCP_TOOLS_ENVELOPE_H
 #define OSR_MCP_TOOLS_ENVELOPE_H
 
+#include "mcp/audit.h"
 #include "mcp/server.h"
 
 #include <stdint.h>
@@ -20,7 +22,12 @@ struct osr_tool_call {
     const char *tool; /* canonical name */
     uint64_t started_ms;
     size_t bytes_in;
+    json_t *args;      /* masked copy, for the audit line */
+    char *stderr_tail; /* a delegated child's redacted stderr, audited on errors (owned) */
 };
+
+/* Where answers are logged (one audit and one telemetry line per call); NULL: nowhere. */
+void osr_tool_logs_set(const struct osr_mcp_logs *logs);
 
 void osr_tool_call_begin(struct osr_tool_call *c, osr_mcp_req *req, const char *tool, json_t *args);
 /* Answers with `result` (stolen). */

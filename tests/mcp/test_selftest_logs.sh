@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# `osiris mcp run --selftest`, the audit and telemetry files (modes, hash chain, the CLI's
+# own audit line), `osiris logs audit --verify` and the production guide's jq recipes.
+source "$(dirname "$0")/../cli/lib.sh"
+cd "$TMP"
+ws=$(new_ws ws)
+logs="$ws/.osiris/mcp/logs"
+
+run_osr mcp run --selftest --base-path "$ws"
+expect_eq "$RC" 0 "selftest passes"
+expect_contains "$OUT" "Selftest completed in" "selftest summary line"
+expect_eq "$(grep -c '^ok ' <<<"$OUT")" 7 "seven checks pass"
+expect_not_contains "$OUT" "FAIL" "no failed check"
+
+# A person's `osiris mcp ... --json` writes its own audit line.
+run_osr mcp connections list --base-path "$ws" --json
+expect_eq "$RC" 0 "mcp connections list"
+audit=$(ls "$logs"/audit/audit-*.jsonl)
+expect_eq "$(tail -n 1 "$audit" | jq -r '[.transport, .tool_name, .status] | join(" ")')" "cli connections_list success" "cli audit line"
+run_osr mcp discovery run @sqlite.nope --base-path "$ws" --json
+expect_eq "$(tail -n 1 "$audit" | jq -r '[.status, .error_code] | join(" ")')" "error VALIDATION_ERROR" "a failing cli call is audited as an error"
+
+# Files 0600 in 0700 directories.
+for f in "$logs"/audit "$logs"/telemetry; do expect_eq "$(stat -c %a "$f")" 700 "$(basename "$f") directory mode"; done
+for f in "$logs"/audit/*.jsonl "$logs"/telemetry/*.jsonl; do expect_eq "$(stat -c %a "$f")" 600 "$(basename "$f") mode"; done
+
+# The guide's recipes work on the files as written.
+p95=$(jq -s '[.[].duration_ms] | sort | .[length * 0.95 | floor]' "$logs"/telemetry/telemetry-*.jsonl)
+expect_eq "$(jq -rn --argjson v "$p95" '$v | type')" number "P95 of duration_ms from telemetry"
+mean=$(jq -s 'map(.duration_ms) | add / length' "$logs"/telemetry/telemetry-*.jsonl)
+expect_eq "$(jq -rn --argjson v "$mean" '$v | type')" number "mean duration from telemetry"
+expect_eq "$(jq -s 'map(select(.status == "error")) | length' "$logs"/audit/audit-*.jsonl)" 1 "error count from audit"
+# The selftest's two calls (one in-process, one delegated: its child writes no line of its
+# own) and the two of the CLI.
+expect_eq "$(jq -r '.correlation_id[:8]' "$logs"/audit/audit-*.jsonl | sort | uniq -c | wc -l)" 3 "correlation ids group by session"
+expect_eq "$(cat "$logs"/audit/audit-*.jsonl | wc -l)" 4 "one audit line per call"
+expect_eq "$(jq -s 'map(.event) | unique | join(",")' -r "$logs"/telemetry/telemetry-*.jsonl)" "server_start,server_stop,tool_call" "telemetry events"
+{
+    printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' \
+        '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"discovery_request","arguments":{"connection":"@sqlite.demo"}}}'
+    sleep 1.5
+    printf '%s\n' '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"discovery_request","arguments":{"connection":"@sqlite.demo"}}}'
+    sleep 1.5
+} | "$OSR" mcp run --base-path "$ws" >/dev/null 2>"$TMP/server.err"
+expect_not_contains "$(cat "$TMP/server.err")" "AddressSanitizer" "no sanitizer report"
+hits=$(grep -h "cache_hit\|cache_miss" "$logs"/telemetry/telemetry-*.jsonl | jq -s 'map(select(.cache == "cache_hit")) | length')
+expect_eq "$hits" 1 "cache hit recorded: one hit after one miss"
+rate=$(grep -h "cache_hit\|cache_miss" "$logs"/telemetry/telemetry-*.jsonl | awk '/cache_hit/{h++} /cache_miss/{m++} END{print "Hit rate:", h/(h+m)*100"%"}')
+expect_eq "$rate" "Hit rate: 50%" "the guide's hit-rate recipe"
+
+# The chain: intact, then broken by an edit, an inserted and a removed line.
+run_osr logs audit --verify --base-path "$ws" --json
+expect_eq "$RC" 0 "chain intact"
+expect_eq "$(jq -r .status <<<"$OUT")" intact "status intact"
+expect_eq "$(jq -r .lines <<<"$OUT")" "$(cat "$logs"/audit/*.jsonl | wc -l)" "every line checked"
+cp "$audit" "$TMP/audit.bak"
+sed -i '2s/"success"/"error"/' "$audit"
+run_osr logs audit --verify --base-path "$ws" --json
+expect_eq "$RC" 2 "an edited line breaks the chain"
+expect_eq "$(jq -c '[.broken[].line]' <<<"$OUT")" "[3]" "the line after the edit is named"
+cp "$TMP/audit.bak" "$audit"
+sed -i '2d' "$audit"
+run_osr logs audit --verify --base-path "$ws"
+expect_eq "$RC" 2 "a removed line breaks the chain"
+expect_contains "$OUT" "audit-" "human form names the file"
+finish
