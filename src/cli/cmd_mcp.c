@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "core/config.h"
 #include "core/error.h"
+#include "core/fsutil.h"
 #include "core/loop.h"
 #include "mcp/audit.h"
 #include "mcp/fixtures.h"
@@ -213,12 +214,13 @@ int osr_cli_mcp_tool(struct osr_cli *cli, const char *words,
     struct osr_mcp_logs logs;
     struct osr_config cfg;
     struct osr_diags d;
-    json_t *args = json_array();
+    json_t *args;
     char corr[32];
     int rc = run(cli, argc, argv);
 
-    if (from_server && *from_server)
-        return rc; /* the server writes the line for this call */
+    if ((from_server && *from_server) || strcmp(tool_of(words), words) == 0)
+        return rc; /* the server writes the line for this call; or not a tool */
+    args = json_array();
     for (int i = 0; i < argc; i++)
         json_array_append_new(args, json_string(argv[i]));
     osr_diags_init(&d);
@@ -249,4 +251,53 @@ int osr_cli_mcp_tool(struct osr_cli *cli, const char *words,
     osr_config_dispose(&cfg);
     osr_diags_dispose(&d);
     return rc;
+}
+
+static const char clients_usage[] =
+    "Usage: osiris mcp clients [--base-path DIR] [--json]\n\n"
+    "Prints the configuration block that makes an MCP client (Claude Desktop or any client\n"
+    "that starts servers over stdio) run this Osiris on this workspace, and where Claude\n"
+    "Desktop keeps its configuration file on each system. Paste the block into the\n"
+    "\"mcpServers\" object of that file.\n";
+
+int osr_cmd_mcp_clients(struct osr_cli *cli, int argc, char **argv)
+{
+    struct osr_config cfg;
+    struct osr_diags d;
+    char *exe;
+    json_t *doc;
+    int rc;
+
+    cli->usage = clients_usage;
+    if ((rc = osr_cli_parse(cli, argc, argv, NULL, 0)) != 0)
+        return rc;
+    if (cli->help)
+        return osr_cli_help(cli);
+    osr_diags_init(&d);
+    osr_config_load(&cfg, &d, cli->base_path);
+    exe = osr_fs_exe_path();
+    doc = json_pack(
+        "{s:s, s:s, s:s, s:{s:{s:{s:s, s:[s, s], s:{s:s}, s:{s:s}}}}, s:{s:s, s:s, s:s}}",
+        "executable", exe ? exe : "osiris", "base_path", cfg.base_path, "osiris_home",
+        cfg.base_path, "config", "mcpServers", "osiris", "command", exe ? exe : "osiris", "args",
+        "mcp", "run", "transport", "type", "stdio", "env", "OSIRIS_HOME", cfg.base_path,
+        "config_paths", "macos", "~/Library/Application Support/Claude/claude_desktop_config.json",
+        "windows", "%APPDATA%\\Claude\\claude_desktop_config.json", "linux",
+        "~/.config/Claude/claude_desktop_config.json");
+    if (cli->json) {
+        osr_cli_print_json(doc);
+    } else {
+        char *block = json_dumps(json_object_get(doc, "config"), JSON_INDENT(2));
+        printf("Add this to the client's configuration (the \"mcpServers\" object):\n\n%s\n\n"
+               "Claude Desktop keeps it in:\n  macOS    %s\n  Windows  %s\n  Linux    %s\n",
+               block, "~/Library/Application Support/Claude/claude_desktop_config.json",
+               "%APPDATA%\\Claude\\claude_desktop_config.json",
+               "~/.config/Claude/claude_desktop_config.json");
+        free(block);
+        json_decref(doc);
+    }
+    free(exe);
+    osr_config_dispose(&cfg);
+    osr_diags_dispose(&d);
+    return OSR_EXIT_OK;
 }

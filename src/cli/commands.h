@@ -20,6 +20,7 @@ int osr_cmd_oml_validate(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_compile(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_mcp_run(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_logs_audit(struct osr_cli *cli, int argc, char **argv);
+int osr_cmd_mcp_clients(struct osr_cli *cli, int argc, char **argv);
 struct osr_config;
 /* `osiris mcp run --selftest` (selftest.c). */
 int osr_cli_mcp_selftest(struct osr_cli *cli, const struct osr_config *cfg);

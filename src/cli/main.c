@@ -27,6 +27,7 @@ static const struct command commands[] = {
     {"oml validate", osr_cmd_oml_validate, "check an OML pipeline, with line and column"},
     {"compile", osr_cmd_compile, "compile a pipeline into a reproducible build"},
     {"mcp run", osr_cmd_mcp_run, "serve MCP over stdio or Streamable HTTP"},
+    {"mcp clients", osr_cmd_mcp_clients, "the block to configure an MCP client"},
     {"mcp connections list", osr_cmd_connections_list, "connections list, for the MCP server"},
     {"mcp connections doctor", osr_cmd_connections_doctor,
      "connections doctor, for the MCP server"},

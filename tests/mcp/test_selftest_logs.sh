@@ -63,4 +63,21 @@ sed -i '2d' "$audit"
 run_osr logs audit --verify --base-path "$ws"
 expect_eq "$RC" 2 "a removed line breaks the chain"
 expect_contains "$OUT" "audit-" "human form names the file"
+
+# `osiris mcp clients`: the block starts a working server as a client would.
+run_osr mcp clients --base-path "$ws" --json
+expect_eq "$RC" 0 "mcp clients"
+expect_eq "$(jq -r .osiris_home <<<"$OUT")" "$ws" "OSIRIS_HOME is the workspace"
+expect_contains "$(jq -r .config_paths.linux <<<"$OUT")" ".config/Claude/claude_desktop_config.json" "linux path"
+cmd=$(jq -r '.config.mcpServers.osiris.command' <<<"$OUT")
+mapfile -t args < <(jq -r '.config.mcpServers.osiris.args[]' <<<"$OUT")
+home=$(jq -r '.config.mcpServers.osiris.env.OSIRIS_HOME' <<<"$OUT")
+reply=$(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' \
+    '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"connections_list","arguments":{}}}' |
+    (cat; sleep 2) | (cd / && env -i PATH="$PATH" OSIRIS_HOME="$home" "$cmd" "${args[@]}" 2>/dev/null))
+expect_eq "$(jq -r 'select(.id == 2) | .result.structuredContent.result.connections.sqlite.demo.is_default' <<<"$reply")" true "the pasted block serves the workspace"
+lines=$(cat "$logs"/audit/*.jsonl | wc -l)
+run_osr mcp clients --base-path "$ws"
+expect_contains "$OUT" '"mcpServers"' "human form prints the block"
+expect_eq "$(cat "$logs"/audit/*.jsonl | wc -l)" "$lines" "mcp clients is not a tool call"
 finish
