@@ -69,6 +69,44 @@ check(e["status"] == "success" and e["result"]["connections"]["sqlite"]["demo"][
 e = env_of(call("discovery_request", {"connection": "@sqlite.demo", "samples": 2}))
 check(e["status"] == "success" and len(e["result"]["tables"]) == 4
       and all(len(t["samples"]) == 2 for t in e["result"]["tables"]), f"discovery: {json.dumps(e)[:600]}")
+# Resources: the discovery artifacts the child wrote, drafts, the static texts; paths are
+# contained.
+disc_id = e["result"]["discovery_id"]
+r = s.request(40, "resources/read", {"uri": f"osiris://mcp/discovery/{disc_id}/tables.json"})
+tables = json.loads(r["result"]["contents"][0]["text"])
+check(sorted(t["name"] for t in tables) == sorted(t["name"] for t in e["result"]["tables"]),
+      "discovery artifact readable")
+for uri in [f"osiris://mcp/discovery/{disc_id}/secrets.json",
+            "osiris://mcp/discovery/..%2F..%2F/tables.json",
+            "osiris://mcp/discovery/0123/tables.json",
+            "osiris://mcp/drafts/oml/..", "osiris://mcp/drafts/oml/.env",
+            "osiris://mcp/memory/sessions/a%20b.jsonl", "osiris://mcp/memory/sessions/a b.jsonl"]:
+    r = s.request(41, "resources/read", {"uri": uri})
+    check("error" in r and r["error"].get("data", {}).get("error_code") == "POLICY_ERROR",
+          f"refused: {uri}: {r}")
+os.makedirs(os.path.join(ws, "pipelines", "drafts"), exist_ok=True)
+os.symlink(os.path.join(ws, ".env"), os.path.join(ws, "pipelines", "drafts", "link.yaml"))
+r = s.request(42, "resources/read", {"uri": "osiris://mcp/drafts/oml/link.yaml"})
+check("error" in r and r["error"]["data"]["error_code"] == "POLICY_ERROR"
+      and CANARY_ENV not in json.dumps(r), f"a symbolic link out of the drafts is refused: {r}")
+r = s.request(43, "resources/read", {"uri": "osiris://mcp/drafts/oml/none.yaml"})
+check(r["error"]["code"] == -32002, f"a missing draft is not found: {r}")
+res = s.request(44, "resources/list")["result"]["resources"]
+uris = sorted(x["uri"] for x in res)
+check(uris == sorted(["osiris://instructions/workflow", "osiris://instructions/oml-syntax",
+                      "osiris://instructions/best-practices",
+                      "osiris://mcp/prompts/oml_authoring_guide.md",
+                      "osiris://mcp/usecases/catalog.yaml",
+                      "osiris://mcp/schemas/oml/v0.1.0.json"]), f"static resources: {uris}")
+for uri in uris:
+    r = s.request(45, "resources/read", {"uri": uri})
+    check(len(r["result"]["contents"][0]["text"]) > 500, f"{uri} has content")
+tpls = s.request(46, "resources/templates/list")["result"]["resourceTemplates"]
+check(len(tpls) == 3, f"three templates: {tpls}")
+p = s.request(47, "prompts/get", {"name": "oml_authoring", "arguments": {"goal": "orders to csv"}})
+check("oml_validate" in p["result"]["messages"][0]["content"]["text"]
+      and "orders to csv" in p["result"]["messages"][0]["content"]["text"], "authoring prompt")
+
 e = env_of(call("osiris.introspect_sources", {"connection": "@sqlite.nope"}))
 check(e["status"] == "error" and e["error"]["code"] == "CONNECTIONS/NOT_FOUND"
       and "demo" in e["error"]["message"], f"the child's error is kept: {e}")

@@ -452,11 +452,13 @@ struct osr_mcp_tools *osr_mcp_tools_register(osr_mcp_server *s, const struct osr
         t->drafts_dir = osr_path_join(pipelines, "drafts");
         free(pipelines);
     }
+    t->logs_dir = osr_path_absolute(cfg->fs.mcp_logs_dir, cfg->base_path);
     ok = comps && osr_registry_load(&t->registry, comps, NULL, &ignored) == 0;
     if (!ok) {
         osr_error_set(-OSR_ENOTFOUND, "cannot load the component specs; set OSIRIS_COMPONENTS_DIR");
     } else if (!res || !(t->schema = json_load_file(schema, 0, &jerr)) ||
-               !(t->usecases = load_catalog(catalog))) {
+               !(t->usecases = load_catalog(catalog)) ||
+               osr_mcp_resources_register(s, t, res) < 0) {
         osr_error_set(-OSR_ENOTFOUND,
                       "cannot load the shipped resources; set OSIRIS_RESOURCES_DIR");
         ok = false;
@@ -505,5 +507,7 @@ void osr_mcp_tools_free(struct osr_mcp_tools *t)
     json_decref(t->usecases);
     free(t->base_path);
     free(t->drafts_dir);
+    free(t->logs_dir);
+    json_decref(t->texts);
     free(t);
 }

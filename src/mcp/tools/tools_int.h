@@ -10,6 +10,8 @@
 struct osr_mcp_tools {
     char *base_path;
     char *drafts_dir; /* <pipelines_dir>/drafts, absolute */
+    char *logs_dir;   /* mcp_logs_dir, absolute */
+    json_t *texts;    /* static resource texts by URI */
     struct osr_registry registry;
     json_t *schema;    /* resources/oml/v0.1.0.json */
     json_t *usecases;  /* resources/usecases/catalog.yaml, as JSON */
@@ -21,5 +23,8 @@ struct osr_mcp_tools {
 void osr_tool_connections_list(osr_mcp_req *req, json_t *args, void *payload);
 void osr_tool_connections_doctor(osr_mcp_req *req, json_t *args, void *payload);
 void osr_tool_discovery_request(osr_mcp_req *req, json_t *args, void *payload);
+
+/* Resources and the authoring prompt (resources.c); texts read from `res_dir`. */
+int osr_mcp_resources_register(osr_mcp_server *s, struct osr_mcp_tools *t, const char *res_dir);
 
 #endif
