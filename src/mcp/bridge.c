@@ -24,7 +24,9 @@ extern char **environ;
 struct osr_bridge {
     osr_loop *loop;
     pid_t pid;
-    int out_fd, err_fd, pid_fd;
+    int out_fd, err_fd, pid_fd, in_fd;
+    char *input;
+    size_t input_len, input_off;
     bool exited, timed_out, cancelled;
     int status;
     struct osr_buf out;
@@ -53,6 +55,7 @@ static void maybe_finish(struct osr_bridge *b)
 
     if (b->out_fd >= 0 || b->err_fd >= 0)
         return;
+    close_fd(b, &b->in_fd);            /* the child is gone: what it did not read is dropped */
     if (!b->exited && b->pid_fd < 0) { /* no pidfd: the pipes are closed, so it is ending */
         waitpid(b->pid, &b->status, 0);
         b->exited = true;
@@ -75,7 +78,25 @@ static void maybe_finish(struct osr_bridge *b)
         json_decref(j);
     }
     osr_buf_dispose(&b->out);
+    free(b->input);
     free(b);
+}
+
+/* Writes the input to the child's stdin as it drains; closes it when all is written. */
+static void on_stdin(osr_loop *loop, int fd, short revents, void *payload)
+{
+    struct osr_bridge *b = payload;
+    ssize_t n = 0;
+
+    OSR_UNUSED(loop);
+    if (!(revents & POLLERR))
+        n = write(fd, b->input + b->input_off, b->input_len - b->input_off);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n > 0)
+        b->input_off += (size_t)n;
+    if (n <= 0 || b->input_off == b->input_len)
+        close_fd(b, &b->in_fd);
 }
 
 /* Appends to the stderr tail, keeping (at least) its last ERR_TAIL bytes. */
@@ -182,7 +203,7 @@ static char **child_env(const char *correlation_id, char **own)
 }
 
 static int spawn(struct osr_bridge *b, char *const argv[], const char *cwd,
-                 const char *correlation_id, int out[2], int err[2])
+                 const char *correlation_id, int in, int out[2], int err[2])
 {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
@@ -210,7 +231,10 @@ static int spawn(struct osr_bridge *b, char *const argv[], const char *cwd,
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &defaults);
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    if (in >= 0)
+        posix_spawn_file_actions_adddup2(&fa, in, 0);
+    else
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, out[1], 1);
     posix_spawn_file_actions_adddup2(&fa, err[1], 2);
     if (cwd)
@@ -229,20 +253,22 @@ static int spawn(struct osr_bridge *b, char *const argv[], const char *cwd,
     return 0;
 }
 
-struct osr_bridge *osr_bridge_start(osr_loop *loop, char *const argv[], const char *cwd,
-                                    const char *correlation_id, long timeout_ms, size_t max_output,
-                                    osr_bridge_done_fn done, void *payload)
+struct osr_bridge *osr_bridge_start_input(osr_loop *loop, char *const argv[], const char *cwd,
+                                          const char *correlation_id, long timeout_ms,
+                                          size_t max_output, const char *input, size_t input_len,
+                                          osr_bridge_done_fn done, void *payload)
 {
     struct osr_bridge *b = osr_xcalloc(1, sizeof(*b));
-    int out[2] = {-1, -1}, err[2] = {-1, -1};
+    int out[2] = {-1, -1}, err[2] = {-1, -1}, in[2] = {-1, -1};
 
     b->loop = loop;
-    b->out_fd = b->err_fd = b->pid_fd = -1;
+    b->out_fd = b->err_fd = b->pid_fd = b->in_fd = -1;
     b->done = done;
     b->payload = payload;
     osr_buf_init(&b->out, max_output);
-    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
-        spawn(b, argv, cwd, correlation_id, out, err) < 0) {
+    errno = 0;
+    if ((input && pipe2(in, O_CLOEXEC) < 0) || pipe2(out, O_CLOEXEC) < 0 ||
+        pipe2(err, O_CLOEXEC) < 0 || spawn(b, argv, cwd, correlation_id, in[0], out, err) < 0) {
         if (errno && !osr_error_last()[0])
             osr_error_set_errno(-OSR_EIO, "cannot create pipes for the delegated command");
         for (int i = 0; i < 2; i++) {
@@ -250,6 +276,8 @@ struct osr_bridge *osr_bridge_start(osr_loop *loop, char *const argv[], const ch
                 close(out[i]);
             if (err[i] >= 0)
                 close(err[i]);
+            if (in[i] >= 0)
+                close(in[i]);
         }
         osr_buf_dispose(&b->out);
         free(b);
@@ -261,6 +289,15 @@ struct osr_bridge *osr_bridge_start(osr_loop *loop, char *const argv[], const ch
     b->err_fd = err[0];
     fcntl(b->out_fd, F_SETFL, O_NONBLOCK);
     fcntl(b->err_fd, F_SETFL, O_NONBLOCK);
+    if (input) {
+        close(in[0]);
+        b->in_fd = in[1];
+        fcntl(b->in_fd, F_SETFL, O_NONBLOCK);
+        b->input = osr_xmalloc(input_len ? input_len : 1);
+        memcpy(b->input, input, input_len);
+        b->input_len = input_len;
+        osr_loop_add_fd(loop, b->in_fd, POLLOUT, on_stdin, b);
+    }
     b->pid_fd = (int)syscall(SYS_pidfd_open, b->pid, 0);
     osr_loop_add_fd(loop, b->out_fd, POLLIN, on_pipe, b);
     osr_loop_add_fd(loop, b->err_fd, POLLIN, on_pipe, b);
@@ -271,6 +308,14 @@ struct osr_bridge *osr_bridge_start(osr_loop *loop, char *const argv[], const ch
     if (timeout_ms > 0)
         b->timer = osr_loop_add_timer(loop, (uint64_t)timeout_ms, on_timeout, b);
     return b;
+}
+
+struct osr_bridge *osr_bridge_start(osr_loop *loop, char *const argv[], const char *cwd,
+                                    const char *correlation_id, long timeout_ms, size_t max_output,
+                                    osr_bridge_done_fn done, void *payload)
+{
+    return osr_bridge_start_input(loop, argv, cwd, correlation_id, timeout_ms, max_output, NULL, 0,
+                                  done, payload);
 }
 
 void osr_bridge_cancel(struct osr_bridge *b)

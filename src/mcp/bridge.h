@@ -3,7 +3,8 @@
  * (DESIGN.md §5.3) and reads its answer on the event loop.
  *
  * The child is posix_spawn'ed from the absolute path of this executable with
- * `mcp <words> ... --json`, in the workspace directory, stdin /dev/null, in its own process
+ * `mcp <words> ... --json`, in the workspace directory, stdin /dev/null (or a pipe carrying
+ * the call's input), in its own process
  * group, with the server's environment plus OSIRIS_CORRELATION_ID; it loads .env and
  * resolves secrets itself, the server never does. stdout and stderr are pipes watched by
  * the loop; the child's exit is watched through a pidfd. When the timeout passes or the
@@ -33,6 +34,12 @@ typedef void (*osr_bridge_done_fn)(const struct osr_bridge_result *r, void *payl
 struct osr_bridge *osr_bridge_start(osr_loop *loop, char *const argv[], const char *cwd,
                                     const char *correlation_id, long timeout_ms, size_t max_output,
                                     osr_bridge_done_fn done, void *payload);
+/* Like osr_bridge_start, with `input` (copied) written to the child's stdin through a pipe
+ * instead of /dev/null: large or private arguments never go through argv. */
+struct osr_bridge *osr_bridge_start_input(osr_loop *loop, char *const argv[], const char *cwd,
+                                          const char *correlation_id, long timeout_ms,
+                                          size_t max_output, const char *input, size_t input_len,
+                                          osr_bridge_done_fn done, void *payload);
 /* Ends the child (TERM, then KILL); `done` is not called. Frees the call once the child is
  * reaped, which may be later, on the loop. */
 void osr_bridge_cancel(struct osr_bridge *b);
