@@ -33,6 +33,14 @@ cfg = os.path.join(ws, "osiris.yaml")
 text = open(cfg).read().replace("tool_timeout_s: 30", "tool_timeout_s: 2")
 open(cfg, "w").write(text)
 
+mem = os.path.join(ws, ".osiris", "mcp", "logs", "memory", "sessions")
+os.makedirs(mem, exist_ok=True)
+for name, age_days in [("old.jsonl", 40), ("recent.jsonl", 2)]:
+    path = os.path.join(mem, name)
+    open(path, "w").write("{}\n")
+    t = time.time() - age_days * 86400
+    os.utime(path, (t, t))
+
 env = dict(os.environ)
 env.pop("OSR_TEST_PG_PW", None)
 strace = shutil.which("strace")
@@ -53,7 +61,8 @@ def env_of(r):
 
 
 tools = [t["name"] for t in s.request(1, "tools/list")["result"]["tools"]]
-check(tools[:3] == ["connections_list", "connections_doctor", "discovery_request"],
+check(tools[:3] == ["connections_list", "connections_doctor", "discovery_request"]
+      and "memory_capture" in tools,
       f"delegated tools listed first: {tools}")
 
 r = call("connections.list")
@@ -106,6 +115,26 @@ check(len(tpls) == 3, f"three templates: {tpls}")
 p = s.request(47, "prompts/get", {"name": "oml_authoring", "arguments": {"goal": "orders to csv"}})
 check("oml_validate" in p["result"]["messages"][0]["content"]["text"]
       and "orders to csv" in p["result"]["messages"][0]["content"]["text"], "authoring prompt")
+
+# memory_capture: retention at start, consent, redaction before writing, contained ids.
+check(sorted(os.listdir(mem)) == ["recent.jsonl"], f"memory past retention removed at start: {os.listdir(mem)}")
+e = env_of(call("memory_capture", {"session_id": "s-9", "consent": False, "events": ["x"]}))
+check(e["status"] == "error" and e["error_code"] == "POLICY_ERROR"
+      and e["error"]["code"] == "POLICY/CONSENT_REQUIRED", f"consent required: {e}")
+check(not os.path.exists(os.path.join(mem, "s-9.jsonl")), "nothing stored without consent")
+events = [{"note": "jane.doe@example.com asked from 10.20.30.40", "api_key": "abc123secret",
+           "dsn": "postgresql://etl:pw-77@db/x"}, "card 4111 1111 1111 1111, call +1 415 555 0100",
+          "IBAN GB82 WEST 1234 5698 7654 32"]
+e = env_of(call("osiris.memory.capture", {"session_id": "s-9", "consent": True, "events": events}))
+check(e["status"] == "success" and e["result"]["events_written"] == 3, f"captured: {e}")
+stored = open(os.path.join(mem, "s-9.jsonl")).read()
+for leaked in ["jane.doe", "10.20.30.40", "abc123secret", "pw-77", "4111", "555 0100", "GB82"]:
+    check(leaked not in stored, f"{leaked} redacted before writing")
+check(os.stat(os.path.join(mem, "s-9.jsonl")).st_mode & 0o777 == 0o600, "memory file 0600")
+r = s.request(48, "resources/read", {"uri": "osiris://mcp/memory/sessions/s-9.jsonl"})
+check("[EMAIL]" in r["result"]["contents"][0]["text"], "memory readable as a resource")
+r = call("memory_capture", {"session_id": "../x", "consent": True, "events": []})
+check(r["result"].get("isError") is True, f"session id checked: {r}")
 
 e = env_of(call("osiris.introspect_sources", {"connection": "@sqlite.nope"}))
 check(e["status"] == "error" and e["error"]["code"] == "CONNECTIONS/NOT_FOUND"

@@ -79,9 +79,10 @@ static void on_cancel(osr_mcp_req *req, void *payload)
     free(p);
 }
 
-/* Runs `osiris mcp <argv...> --base-path BASE --json` for the tool `name`. */
-static void delegate(osr_mcp_req *req, json_t *args, struct osr_mcp_tools *t, const char *name,
-                     struct osr_strv *argv)
+/* Runs `osiris mcp <argv...> --base-path BASE --json` for the tool `name`, with `input` (may
+ * be NULL) on its stdin. */
+static void delegate_input(osr_mcp_req *req, json_t *args, struct osr_mcp_tools *t,
+                           const char *name, struct osr_strv *argv, const char *input)
 {
     struct pending *p = osr_xcalloc(1, sizeof(*p));
     char **v;
@@ -92,9 +93,9 @@ static void delegate(osr_mcp_req *req, json_t *args, struct osr_mcp_tools *t, co
     osr_strv_push(argv, "--json");
     v = osr_xcalloc(argv->n + 1, sizeof(*v)); /* NULL-terminated */
     memcpy(v, argv->v, argv->n * sizeof(*v));
-    p->bridge =
-        osr_bridge_start(osr_mcp_req_loop(req), v, t->base_path, osr_mcp_req_correlation_id(req),
-                         t->timeout_ms, t->max_output, on_done, p);
+    p->bridge = osr_bridge_start_input(osr_mcp_req_loop(req), v, t->base_path,
+                                       osr_mcp_req_correlation_id(req), t->timeout_ms,
+                                       t->max_output, input, input ? strlen(input) : 0, on_done, p);
     if (!p->bridge) {
         osr_tool_fail(&p->call, "SUBPROCESS_ERROR", "MCP/SPAWN", NULL, NULL, "%s",
                       osr_error_last());
@@ -104,6 +105,12 @@ static void delegate(osr_mcp_req *req, json_t *args, struct osr_mcp_tools *t, co
     }
     free(v);
     osr_strv_dispose(argv);
+}
+
+static void delegate(osr_mcp_req *req, json_t *args, struct osr_mcp_tools *t, const char *name,
+                     struct osr_strv *argv)
+{
+    delegate_input(req, args, t, name, argv, NULL);
 }
 
 void osr_tool_connections_list(osr_mcp_req *req, json_t *args, void *payload)
@@ -157,4 +164,30 @@ void osr_tool_discovery_request(osr_mcp_req *req, json_t *args, void *payload)
     if (json_is_true(json_object_get(args, "refresh")))
         osr_strv_push(&argv, "--refresh");
     delegate(req, args, payload, "discovery_request", &argv);
+}
+
+void osr_tool_memory_capture(osr_mcp_req *req, json_t *args, void *payload)
+{
+    struct osr_strv argv = OSR_STRV_INIT;
+    char *events;
+
+    if (!json_is_true(json_object_get(args, "consent"))) {
+        struct osr_tool_call call;
+        osr_tool_call_begin(&call, req, "memory_capture", args);
+        osr_tool_fail(&call, "POLICY_ERROR", "POLICY/CONSENT_REQUIRED", json_pack("[s]", "consent"),
+                      "ask the user whether to keep these notes, then call again with consent: "
+                      "true",
+                      "memory capture needs the user's consent; nothing was stored");
+        return;
+    }
+    events = json_dumps(json_object_get(args, "events"), JSON_COMPACT);
+    osr_strv_push(&argv, "osiris");
+    osr_strv_push(&argv, "mcp");
+    osr_strv_push(&argv, "memory");
+    osr_strv_push(&argv, "capture");
+    osr_strv_push(&argv, "--session-id");
+    osr_strv_push(&argv, json_string_value(json_object_get(args, "session_id")));
+    osr_strv_push(&argv, "--consent");
+    delegate_input(req, args, payload, "memory_capture", &argv, events);
+    free(events);
 }

@@ -13,6 +13,11 @@
 #include "mcp/tools/tools_int.h"
 #include "oml/oml.h"
 
+#include <dirent.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
 #define SCHEMA_URI "osiris://mcp/schemas/oml/v0.1.0.json"
 #define CATALOG_URI "osiris://mcp/usecases/catalog.yaml"
 
@@ -403,6 +408,18 @@ static const struct tool_def defs[] = {
      "\"has_previous_oml\":{\"type\":\"boolean\"},\"has_error_report\":{\"type\":"
      "\"boolean\"}},\"required\":[\"intent\"],\"additionalProperties\":false}",
      guide_start},
+    {"memory_capture",
+     "Remember a session",
+     "Stores what was learned in this session (decisions, table notes, user preferences) "
+     "for later sessions, after e-mail addresses, phone, card and IBAN numbers, IP "
+     "addresses and secrets are removed. Needs consent: true, given by the user.",
+     {"memory.capture", "osiris.memory.capture"},
+     "{\"type\":\"object\",\"properties\":{\"session_id\":{\"type\":\"string\",\"pattern\":"
+     "\"^[A-Za-z0-9_-]{1,64}$\"},\"consent\":{\"type\":\"boolean\",\"description\":\"The "
+     "user agreed to keep these notes\"},\"events\":{\"type\":\"array\",\"items\":{\"type\":"
+     "[\"object\",\"string\"]},\"description\":\"What to remember\"}},\"required\":["
+     "\"session_id\",\"consent\",\"events\"],\"additionalProperties\":false}",
+     osr_tool_memory_capture},
 };
 
 /* The envelope every tool answers with (structuredContent). */
@@ -432,6 +449,30 @@ static json_t *load_catalog(const char *path)
     return j;
 }
 
+/* Removes memory session files last written more than `days` ago (at server start). */
+static void memory_cleanup(const char *logs_dir, long long days)
+{
+    char *dir = osr_path_join(logs_dir, "memory/sessions");
+    DIR *d = opendir(dir);
+    struct dirent *ent;
+    time_t limit = time(NULL) - (time_t)days * 86400;
+
+    while (d && (ent = readdir(d))) {
+        size_t n = strlen(ent->d_name);
+        struct stat st;
+        char *path;
+        if (n < 7 || strcmp(ent->d_name + n - 6, ".jsonl") != 0)
+            continue;
+        path = osr_path_join(dir, ent->d_name);
+        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_mtime < limit)
+            unlink(path);
+        free(path);
+    }
+    if (d)
+        closedir(d);
+    free(dir);
+}
+
 struct osr_mcp_tools *osr_mcp_tools_register(osr_mcp_server *s, const struct osr_config *cfg)
 {
     struct osr_mcp_tools *t = osr_xcalloc(1, sizeof(*t));
@@ -453,6 +494,7 @@ struct osr_mcp_tools *osr_mcp_tools_register(osr_mcp_server *s, const struct osr
         free(pipelines);
     }
     t->logs_dir = osr_path_absolute(cfg->fs.mcp_logs_dir, cfg->base_path);
+    memory_cleanup(t->logs_dir, cfg->mcp.memory_retention_days);
     ok = comps && osr_registry_load(&t->registry, comps, NULL, &ignored) == 0;
     if (!ok) {
         osr_error_set(-OSR_ENOTFOUND, "cannot load the component specs; set OSIRIS_COMPONENTS_DIR");
@@ -479,12 +521,14 @@ struct osr_mcp_tools *osr_mcp_tools_register(osr_mcp_server *s, const struct osr
             .description = defs[i].description,
             .input_schema = json_loads(defs[i].input_schema, 0, NULL),
             .output_schema = json_loads(output_schema, 0, NULL),
-            /* Only oml_save writes; the delegated database tools reach outside. */
-            .annotations = json_pack("{s:s, s:b, s:b, s:b}", "title", defs[i].title, "readOnlyHint",
-                                     strcmp(defs[i].name, "oml_save") != 0, "idempotentHint", 1,
-                                     "openWorldHint",
-                                     defs[i].fn == osr_tool_connections_doctor ||
-                                         defs[i].fn == osr_tool_discovery_request),
+            /* oml_save and memory_capture write (capture appends each time); the delegated
+             * database tools reach outside. */
+            .annotations =
+                json_pack("{s:s, s:b, s:b, s:b}", "title", defs[i].title, "readOnlyHint",
+                          defs[i].fn != oml_save && defs[i].fn != osr_tool_memory_capture,
+                          "idempotentHint", defs[i].fn != osr_tool_memory_capture, "openWorldHint",
+                          defs[i].fn == osr_tool_connections_doctor ||
+                              defs[i].fn == osr_tool_discovery_request),
             .call = defs[i].fn,
             .payload = t,
         };
