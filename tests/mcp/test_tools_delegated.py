@@ -170,9 +170,19 @@ server_pid = s.p.pid
 
 
 def children(pid):
-    out = subprocess.run(["ps", "-o", "pid=,stat=", "--ppid", str(pid)], capture_output=True,
-                         text=True).stdout.split("\n")
-    return [l.split() for l in out if l.strip()]
+    """[pid, state] of every process whose parent is pid, from /proc."""
+    kids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                rest = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(rest[1]) == pid:
+            kids.append([d, rest[0]])
+    return kids
 
 
 osiris_pid = server_pid
