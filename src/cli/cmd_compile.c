@@ -11,7 +11,7 @@
 #include "oml/compile.h"
 
 static const char usage[] =
-    "Usage: osiris compile FILE [--profile P] [--param NAME=VALUE]... [--out DIR]\n"
+    "Usage: osiris compile FILE|- [--profile P] [--param NAME=VALUE]... [--out DIR]\n"
     "                      [--base-path DIR] [--json]\n\n"
     "Validates the pipeline (any error stops here), resolves its parameters (declared\n"
     "defaults < OSIRIS_PARAM_<NAME> < the profile's params < --param), orders the steps by\n"
@@ -21,7 +21,8 @@ static const char usage[] =
     "Compiling the same pipeline with the same parameters gives the same bytes and the same\n"
     "hash on any machine; connection references stay references, so no secret is written.\n"
     "--out DIR writes the build into DIR instead. The profile defaults to\n"
-    "filesystem.profiles.default (OSIRIS_PROFILE overrides it) when profiles are enabled.\n";
+    "filesystem.profiles.default (OSIRIS_PROFILE overrides it) when profiles are enabled.\n"
+    "FILE - reads the pipeline from stdin.\n";
 
 static int active_profile(struct osr_cli *cli, const struct osr_config *cfg, const char *flag,
                           const char **out)
@@ -50,7 +51,9 @@ static int compile_file(struct osr_cli *cli, struct osr_compile_req *req, struct
 {
     struct osr_buf text;
     json_t *res = NULL;
-    int rc = osr_fs_read_file(&text, req->file, (size_t)cfg->mcp.payload_limit_mb << 20);
+    /* "-": the pipeline comes on stdin (how the MCP server passes oml_content). */
+    int rc = osr_fs_read_file(&text, strcmp(req->file, "-") == 0 ? "/dev/stdin" : req->file,
+                              (size_t)cfg->mcp.payload_limit_mb << 20);
 
     if (rc < 0)
         return osr_cli_error(cli, rc == -OSR_ELIMIT ? OSR_EXIT_POLICY : OSR_EXIT_USAGE,
@@ -137,7 +140,7 @@ int osr_cmd_compile(struct osr_cli *cli, int argc, char **argv)
     }
     if (osr_connections_load(&conns, cfg.base_path, &d) == 0 && conns.present)
         ctx.conns = &conns;
-    ctx.file = cli->args.v[0];
+    ctx.file = strcmp(cli->args.v[0], "-") == 0 ? "<stdin>" : cli->args.v[0];
     req.file = cli->args.v[0];
     req.cli_params = &params;
     req.out_dir = out;

@@ -35,8 +35,9 @@ static const char usage[] =
     "Streamable HTTP at /mcp. A bearer token (--auth-token-file or OSIRIS_MCP_TOKEN) is\n"
     "required when listening on a non-loopback address. Host and Origin must be loopback\n"
     "names unless allowed with --allow-origin (repeatable through mcp.allowed_origins).\n"
-    "Tools: connections_list, connections_doctor, discovery_request and memory_capture run\n"
-    "in a child (`osiris mcp ... --json`, stopped after mcp.tool_timeout_s);\n"
+    "Tools: connections_list, connections_doctor, discovery_request, memory_capture and\n"
+    "oml_compile run in a child (`osiris mcp ... --json`, stopped after\n"
+    "mcp.tool_timeout_s);\n"
     "components_list, usecases_list, oml_schema_get, oml_validate, oml_save (drafts under\n"
     "pipelines/drafts/) and guide_start run in the server, which never reads a secret.\n"
     "--selftest starts a server over stdio and checks the handshake, tools/list, an\n"
@@ -198,7 +199,8 @@ static const char *tool_of(const char *words)
     static const char *const map[][2] = {{"mcp connections list", "connections_list"},
                                          {"mcp connections doctor", "connections_doctor"},
                                          {"mcp discovery run", "discovery_request"},
-                                         {"mcp memory capture", "memory_capture"}};
+                                         {"mcp memory capture", "memory_capture"},
+                                         {"mcp compile", "oml_compile"}};
 
     for (size_t i = 0; i < OSR_ARRAY_LEN(map); i++) {
         if (strcmp(map[i][0], words) == 0)

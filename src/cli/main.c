@@ -32,6 +32,7 @@ static const struct command commands[] = {
     {"mcp connections doctor", osr_cmd_connections_doctor,
      "connections doctor, for the MCP server"},
     {"mcp discovery run", osr_cmd_discovery_run, "discovery run, for the MCP server"},
+    {"mcp compile", osr_cmd_compile, "compile, for the MCP server"},
     {"mcp memory capture", osr_cmd_memory_capture, "store a session's learnings, redacted"},
     {"logs audit", osr_cmd_logs_audit, "check the hash chain of the MCP audit files"},
 };

@@ -136,6 +136,31 @@ check("[EMAIL]" in r["result"]["contents"][0]["text"], "memory readable as a res
 r = call("memory_capture", {"session_id": "../x", "consent": True, "events": []})
 check(r["result"].get("isError") is True, f"session id checked: {r}")
 
+# oml_compile: a workspace file or the text, parameters, refusals.
+pipe = ('oml_version: "0.1.0"\nname: orders-export\nparams:\n  cap: {type: integer, default: 10}\n'
+        'steps:\n  - id: read\n    component: sqlite.extractor\n    mode: read\n'
+        '    config: {connection: "@sqlite.demo", query: "SELECT * FROM orders LIMIT ${params.cap}"}\n'
+        '  - id: write\n    component: filesystem.csv_writer\n    mode: write\n    config: {path: out.csv}\n')
+os.makedirs(os.path.join(ws, "pipelines", "drafts"), exist_ok=True)
+open(os.path.join(ws, "pipelines", "drafts", "orders.yaml"), "w").write(pipe)
+e1 = env_of(call("oml_compile", {"path": "pipelines/drafts/orders.yaml", "params": {"cap": 5}}))
+e2 = env_of(call("osiris.oml.compile", {"oml_content": pipe, "params": {"cap": 5}}))
+check(e1["status"] == "success" and e1["result"]["manifest_hash"] == e2["result"]["manifest_hash"]
+      and e1["result"]["build_dir"].startswith(ws), f"compiled, same build from file and text: {e1}")
+check(os.path.exists(e1["result"]["manifest_path"]), "manifest written")
+cfg_read = json.load(open(os.path.join(e1["result"]["build_dir"], "cfg", "read.json")))
+check("LIMIT 5" in cfg_read["config"]["query"], "parameter applied")
+e = env_of(call("oml_compile", {"oml_content": "name: x\n"}))
+check(e["status"] == "error" and e["error_code"] == "VALIDATION_ERROR" and e["error"]["code"] == "OML/INVALID",
+      f"an invalid pipeline is a validation error: {e}")
+for bad in ["../outside.yaml", "/etc/passwd", "pipelines/../../x.yaml", "-x"]:
+    e = env_of(call("oml_compile", {"path": bad}))
+    check(e["status"] == "error" and e["error_code"] == "POLICY_ERROR", f"{bad} refused: {e}")
+e = env_of(call("oml_compile", {"path": "pipelines/drafts/orders.yaml", "params": {"a=b": 1}}))
+check(e["status"] == "error" and e["error"]["code"] == "MCP/ARGUMENTS", f"bad parameter name: {e}")
+e = env_of(call("oml_compile", {}))
+check(e["status"] == "error" and e["error_code"] == "VALIDATION_ERROR", "path or text needed")
+
 e = env_of(call("osiris.introspect_sources", {"connection": "@sqlite.nope"}))
 check(e["status"] == "error" and e["error"]["code"] == "CONNECTIONS/NOT_FOUND"
       and "demo" in e["error"]["message"], f"the child's error is kept: {e}")

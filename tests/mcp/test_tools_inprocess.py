@@ -43,12 +43,14 @@ def envelope(r):
 tools = s.request(1, "tools/list")["result"]["tools"]
 check([t["name"] for t in tools] == ["connections_list", "connections_doctor", "discovery_request",
                                      "components_list", "usecases_list", "oml_schema_get",
-                                     "oml_validate", "oml_save", "guide_start", "memory_capture"],
+                                     "oml_validate", "oml_save", "guide_start", "memory_capture",
+                                     "oml_compile"],
       f"canonical names in order: {tools}")
 for t in tools:
     check(t.get("title") and t.get("description") and t["inputSchema"]["type"] == "object"
           and t["outputSchema"]["required"] == ["status", "_meta"]
-          and t["annotations"]["readOnlyHint"] is (t["name"] not in ("oml_save", "memory_capture")),
+          and t["annotations"]["readOnlyHint"] is (t["name"] not in ("oml_save", "memory_capture",
+                                                                      "oml_compile")),
           f"{t['name']} fully described")
 
 # Every alias of the original dispatches; _meta names the canonical tool.

@@ -56,6 +56,18 @@ static void on_done(const struct osr_bridge_result *r, void *payload)
                       json_string_value(json_object_get(e, "message"))
                           ? json_string_value(json_object_get(e, "message"))
                           : "the delegated command failed");
+    } else if (json_is_string(status) && strcmp(json_string_value(status), "invalid") == 0) {
+        json_t *first = json_array_get(json_object_get(r->json, "diagnostics"), 0);
+        osr_tool_fail(&p->call, "VALIDATION_ERROR", "OML/INVALID", json_pack("[s]", "oml_content"),
+                      "run oml_validate for every diagnostic",
+                      "the pipeline is invalid: %lld errors; first: %s at line %lld, column %lld",
+                      (long long)json_integer_value(
+                          json_object_get(json_object_get(r->json, "summary"), "errors")),
+                      json_string_value(json_object_get(first, "message"))
+                          ? json_string_value(json_object_get(first, "message"))
+                          : "?",
+                      (long long)json_integer_value(json_object_get(first, "line")),
+                      (long long)json_integer_value(json_object_get(first, "column")));
     } else if (json_is_object(r->json)) {
         osr_tool_success(&p->call, json_incref(r->json));
     } else {
@@ -190,4 +202,83 @@ void osr_tool_memory_capture(osr_mcp_req *req, json_t *args, void *payload)
     osr_strv_push(&argv, "--consent");
     delegate_input(req, args, payload, "memory_capture", &argv, events);
     free(events);
+}
+
+/* A workspace-relative path that cannot leave the workspace. */
+static bool contained(const char *path)
+{
+    const char *p = path;
+
+    if (!*path || path[0] == '/' || path[0] == '-')
+        return false;
+    while (*p) {
+        size_t n = strcspn(p, "/");
+        if (n == 2 && p[0] == '.' && p[1] == '.')
+            return false;
+        p += n;
+        p += *p == '/';
+    }
+    return true;
+}
+
+void osr_tool_oml_compile(osr_mcp_req *req, json_t *args, void *payload)
+{
+    struct osr_strv argv = OSR_STRV_INIT;
+    const char *path = json_string_value(json_object_get(args, "path"));
+    const char *content = json_string_value(json_object_get(args, "oml_content"));
+    const char *profile = json_string_value(json_object_get(args, "profile"));
+    json_t *params = json_object_get(args, "params"), *v;
+    const char *k;
+
+    if (!path == !content || (path && !contained(path))) {
+        struct osr_tool_call call;
+        osr_tool_call_begin(&call, req, "oml_compile", args);
+        if (path && content)
+            osr_tool_fail(&call, "VALIDATION_ERROR", "MCP/ARGUMENTS", NULL,
+                          "give either path or oml_content", "give path or oml_content, not both");
+        else if (!path)
+            osr_tool_fail(&call, "VALIDATION_ERROR", "MCP/ARGUMENTS", NULL,
+                          "give path (e.g. pipelines/drafts/orders.yaml) or oml_content",
+                          "which pipeline? give path or oml_content");
+        else
+            osr_tool_fail(&call, "POLICY_ERROR", "POLICY/PATH", json_pack("[s]", "path"),
+                          "give a path inside the workspace, e.g. pipelines/drafts/orders.yaml",
+                          "'%.200s' leaves the workspace", path);
+        return;
+    }
+    osr_strv_push(&argv, "osiris");
+    osr_strv_push(&argv, "mcp");
+    osr_strv_push(&argv, "compile");
+    osr_strv_push(&argv, path ? path : "-");
+    if (profile) {
+        osr_strv_push(&argv, "--profile");
+        osr_strv_push(&argv, profile);
+    }
+    json_object_foreach(params, k, v)
+    {
+        if (!k[0] ||
+            strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+                strlen(k) ||
+            (k[0] >= '0' && k[0] <= '9')) {
+            struct osr_tool_call call;
+            osr_tool_call_begin(&call, req, "oml_compile", args);
+            osr_tool_fail(&call, "VALIDATION_ERROR", "MCP/ARGUMENTS",
+                          json_pack("[s, s]", "params", k),
+                          "parameter names have letters, digits and '_'",
+                          "'%.100s' is not a parameter name", k);
+            osr_strv_dispose(&argv);
+            return;
+        }
+    }
+    json_object_foreach(params, k, v)
+    {
+        char *text = json_is_string(v) ? osr_xstrdup(json_string_value(v))
+                                       : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+        char *pair = osr_xasprintf("%s=%s", k, text ? text : "");
+        osr_strv_push(&argv, "--param");
+        osr_strv_push(&argv, pair);
+        free(pair);
+        free(text);
+    }
+    delegate_input(req, args, payload, "oml_compile", &argv, content);
 }

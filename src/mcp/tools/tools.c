@@ -420,6 +420,21 @@ static const struct tool_def defs[] = {
      "[\"object\",\"string\"]},\"description\":\"What to remember\"}},\"required\":["
      "\"session_id\",\"consent\",\"events\"],\"additionalProperties\":false}",
      osr_tool_memory_capture},
+    {"oml_compile",
+     "Compile a pipeline",
+     "Validates and compiles a pipeline (a workspace file, e.g. a saved draft, or its text) "
+     "into a reproducible build: manifest, per-step configuration, plan and fingerprints, "
+     "the same bytes on any machine. Returns the build directory and the manifest hash.",
+     {"oml.compile", "osiris.oml.compile"},
+     "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"string\",\"description\":"
+     "\"The pipeline file, relative to the workspace\"},\"oml_content\":{\"type\":\"string\","
+     "\"minLength\":1,\"description\":\"The pipeline as OML YAML text\"},\"profile\":{\"type\":"
+     "\"string\",\"pattern\":\"^[A-Za-z0-9_][A-Za-z0-9_-]*$\"},\"params\":{\"type\":"
+     "\"object\","
+     "\"additionalProperties\":{\"type\":[\"string\",\"number\",\"boolean\"]},"
+     "\"description\":\"Parameter values, over the profile's\"}},\"additionalProperties\":"
+     "false}",
+     osr_tool_oml_compile},
 };
 
 /* The envelope every tool answers with (structuredContent). */
@@ -525,7 +540,8 @@ struct osr_mcp_tools *osr_mcp_tools_register(osr_mcp_server *s, const struct osr
              * database tools reach outside. */
             .annotations =
                 json_pack("{s:s, s:b, s:b, s:b}", "title", defs[i].title, "readOnlyHint",
-                          defs[i].fn != oml_save && defs[i].fn != osr_tool_memory_capture,
+                          defs[i].fn != oml_save && defs[i].fn != osr_tool_memory_capture &&
+                              defs[i].fn != osr_tool_oml_compile,
                           "idempotentHint", defs[i].fn != osr_tool_memory_capture, "openWorldHint",
                           defs[i].fn == osr_tool_connections_doctor ||
                               defs[i].fn == osr_tool_discovery_request),
