@@ -94,6 +94,16 @@ struct mcp_opts {
     bool fixtures;
 };
 
+/* Telemetry `handshake`: who connected, with which protocol version. */
+static void on_handshake(osr_mcp_session *ss, json_t *client_info, void *payload)
+{
+    osr_mcp_telemetry(payload, json_pack("{s:s, s:s, s:s, s:O?, s:O?}", "event", "handshake",
+                                         "session_id", osr_mcp_session_id(ss), "protocol_version",
+                                         osr_mcp_session_version(ss), "client_name",
+                                         json_object_get(client_info, "name"), "client_version",
+                                         json_object_get(client_info, "version")));
+}
+
 static int serve(struct osr_cli *cli, const struct mcp_opts *o, const struct osr_config *cfg)
 {
     struct osr_mcp_server_opts so = {"osiris-mcp-server", "Osiris", OSR_VERSION,
@@ -111,6 +121,7 @@ static int serve(struct osr_cli *cli, const struct mcp_opts *o, const struct osr
                                        OSR_VERSION, "pid", (json_int_t)getpid()));
     st.loop = osr_loop_new();
     server = osr_mcp_server_new(st.loop, &so);
+    osr_mcp_server_on_initialize(server, on_handshake, &logs);
     if (o->fixtures) {
         osr_mcp_fixtures_register(server);
     } else if (!(tools = osr_mcp_tools_register(server, cfg))) {

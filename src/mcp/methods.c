@@ -276,6 +276,8 @@ static void m_initialize(osr_mcp_req *req, json_t *params)
                        osr_mcp__capabilities(), "serverInfo", osr_mcp__server_info(ss->server));
     set_str(result, "instructions", ss->server->instructions);
     osr_mcp_req_respond(req, result);
+    if (ss->server->on_initialize)
+        ss->server->on_initialize(ss, ss->client_info, ss->server->on_initialize_payload);
 }
 
 static void m_ping(osr_mcp_req *req, json_t *params)

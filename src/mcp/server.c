@@ -399,6 +399,15 @@ const char *osr_mcp_req_method(const osr_mcp_req *req)
     return req->method;
 }
 
+void osr_mcp_server_on_initialize(osr_mcp_server *s,
+                                  void (*fn)(osr_mcp_session *ss, json_t *client_info,
+                                             void *payload),
+                                  void *payload)
+{
+    s->on_initialize = fn;
+    s->on_initialize_payload = payload;
+}
+
 const char *osr_mcp_req_correlation_id(const osr_mcp_req *req)
 {
     return req->correlation_id;

@@ -94,6 +94,12 @@ void osr_mcp_add_prompt(osr_mcp_server *s, const struct osr_mcp_prompt *p);
 /* Sends notifications/resources/updated to every session subscribed to `uri`. */
 void osr_mcp_server_resource_updated(osr_mcp_server *s, const char *uri);
 
+/* Called after each session's initialize was answered (client_info borrowed, may be NULL). */
+void osr_mcp_server_on_initialize(osr_mcp_server *s,
+                                  void (*fn)(osr_mcp_session *ss, json_t *client_info,
+                                             void *payload),
+                                  void *payload);
+
 /* ---- sessions ---- */
 
 osr_mcp_session *osr_mcp_session_new(osr_mcp_server *s, const struct osr_mcp_sink *sink);

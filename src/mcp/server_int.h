@@ -54,6 +54,8 @@ struct osr_mcp_server {
     struct prompt_entry *prompts;
     size_t nprompts, prompts_cap;
     osr_mcp_session *sessions; /* linked through next */
+    void (*on_initialize)(osr_mcp_session *ss, json_t *client_info, void *payload);
+    void *on_initialize_payload;
 };
 
 struct batch {

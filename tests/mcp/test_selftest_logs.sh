@@ -34,7 +34,8 @@ expect_eq "$(jq -s 'map(select(.status == "error")) | length' "$logs"/audit/audi
 # own) and the two of the CLI.
 expect_eq "$(jq -r '.correlation_id[:8]' "$logs"/audit/audit-*.jsonl | sort | uniq -c | wc -l)" 3 "correlation ids group by session"
 expect_eq "$(cat "$logs"/audit/audit-*.jsonl | wc -l)" 4 "one audit line per call"
-expect_eq "$(jq -s 'map(.event) | unique | join(",")' -r "$logs"/telemetry/telemetry-*.jsonl)" "server_start,server_stop,tool_call" "telemetry events"
+expect_eq "$(jq -s 'map(.event) | unique | join(",")' -r "$logs"/telemetry/telemetry-*.jsonl)" "handshake,server_start,server_stop,tool_call" "telemetry events"
+expect_eq "$(jq -r 'select(.event == "handshake") | .client_name' "$logs"/telemetry/telemetry-*.jsonl | head -1)" osiris-selftest "handshake names the client"
 {
     printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' \
         '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"discovery_request","arguments":{"connection":"@sqlite.demo"}}}'

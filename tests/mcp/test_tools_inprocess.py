@@ -44,13 +44,13 @@ tools = s.request(1, "tools/list")["result"]["tools"]
 check([t["name"] for t in tools] == ["connections_list", "connections_doctor", "discovery_request",
                                      "components_list", "usecases_list", "oml_schema_get",
                                      "oml_validate", "oml_save", "guide_start", "memory_capture",
-                                     "oml_compile"],
+                                     "oml_compile", "pipeline_run"],
       f"canonical names in order: {tools}")
 for t in tools:
     check(t.get("title") and t.get("description") and t["inputSchema"]["type"] == "object"
           and t["outputSchema"]["required"] == ["status", "_meta"]
           and t["annotations"]["readOnlyHint"] is (t["name"] not in ("oml_save", "memory_capture",
-                                                                      "oml_compile")),
+                                                                      "oml_compile", "pipeline_run")),
           f"{t['name']} fully described")
 
 # Every alias of the original dispatches; _meta names the canonical tool.
@@ -165,6 +165,10 @@ check(guide(known_connections=["@x.y"], has_discovery=True, has_previous_oml=Tru
 check(guide(has_previous_oml=True, has_error_report=True)["next_step"] == "fix_oml", "fix on errors")
 r = call("guide_start", {})
 check(r["result"].get("isError") is True and "intent" in r["result"]["content"][0]["text"], "intent required")
+
+env = envelope(call("pipeline.run", {"path": "pipelines/x.yaml"}))
+check(env["status"] == "error" and env["error_code"] == "NOT_FOUND"
+      and env["_meta"]["tool"] == "pipeline_run", f"runs not available yet: {env}")
 
 r = s.request(99, "tools/call", {"name": "oml_compile_everything", "arguments": {}})
 check(r["error"]["code"] == -32602 and "Unknown tool" in r["error"]["message"], f"unknown tool: {r}")

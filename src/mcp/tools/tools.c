@@ -302,6 +302,21 @@ static void guide_start(osr_mcp_req *req, json_t *args, void *payload)
     json_decref(params);
 }
 
+/* ---- pipeline_run ---- */
+
+/* Runs need the pipeline runtime, which this build does not have yet: NOT_FOUND, with the
+ * way to a build. */
+static void pipeline_run(osr_mcp_req *req, json_t *args, void *payload)
+{
+    struct osr_tool_call call;
+
+    OSR_UNUSED(payload);
+    osr_tool_call_begin(&call, req, "pipeline_run", args);
+    osr_tool_fail(&call, "NOT_FOUND", "RUN/NOT_AVAILABLE", NULL,
+                  "compile it with oml_compile; runs come with a later version",
+                  "running pipelines is not available in this version of Osiris yet");
+}
+
 /* ---- the table ---- */
 
 struct tool_def {
@@ -435,6 +450,15 @@ static const struct tool_def defs[] = {
      "\"description\":\"Parameter values, over the profile's\"}},\"additionalProperties\":"
      "false}",
      osr_tool_oml_compile},
+    {"pipeline_run",
+     "Run a pipeline",
+     "Runs a compiled pipeline. Not available in this version yet: the answer is NOT_FOUND; "
+     "oml_compile produces the build a run will take.",
+     {"pipeline.run", "osiris.pipeline.run"},
+     "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"string\"},\"manifest_path\":"
+     "{\"type\":\"string\"},\"profile\":{\"type\":\"string\"},\"params\":{\"type\":"
+     "\"object\"}},\"additionalProperties\":false}",
+     pipeline_run},
 };
 
 /* The envelope every tool answers with (structuredContent). */
@@ -541,8 +565,10 @@ struct osr_mcp_tools *osr_mcp_tools_register(osr_mcp_server *s, const struct osr
             .annotations =
                 json_pack("{s:s, s:b, s:b, s:b}", "title", defs[i].title, "readOnlyHint",
                           defs[i].fn != oml_save && defs[i].fn != osr_tool_memory_capture &&
-                              defs[i].fn != osr_tool_oml_compile,
-                          "idempotentHint", defs[i].fn != osr_tool_memory_capture, "openWorldHint",
+                              defs[i].fn != osr_tool_oml_compile && defs[i].fn != pipeline_run,
+                          "idempotentHint",
+                          defs[i].fn != osr_tool_memory_capture && defs[i].fn != pipeline_run,
+                          "openWorldHint",
                           defs[i].fn == osr_tool_connections_doctor ||
                               defs[i].fn == osr_tool_discovery_request),
             .call = defs[i].fn,
