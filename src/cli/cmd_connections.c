@@ -17,6 +17,20 @@
 #include "db/discovery.h"
 #include "db/doctor.h"
 
+int osr_cli_load_connections(struct osr_cli *cli, struct osr_config *cfg, struct osr_diags *d,
+                             struct osr_connections *conns)
+{
+    osr_diags_init(d);
+    osr_config_load(cfg, d, cli->base_path);
+    osr_env_load_workspace(cfg->base_path, d);
+    if (osr_connections_load(conns, cfg->base_path, d) < 0)
+        return osr_cli_error(cli, OSR_EXIT_USAGE, "CONNECTIONS/INVALID_FILE",
+                             "run 'osiris validate' for every problem", "%s:%u:%u: %s",
+                             d->v[d->n - 1].file, d->v[d->n - 1].line, d->v[d->n - 1].col,
+                             d->v[d->n - 1].message);
+    return 0;
+}
+
 static const char usage[] =
     "Usage: osiris connections list [--base-path DIR] [--json]\n\n"
     "Lists the connections of osiris_connections.yaml by family and alias, with every\n"
@@ -148,16 +162,8 @@ int osr_cmd_connections_list(struct osr_cli *cli, int argc, char **argv)
         return rc;
     if (cli->help)
         return osr_cli_help(cli);
-    osr_diags_init(&d);
-    osr_config_load(&cfg, &d, cli->base_path);
-    osr_env_load_workspace(cfg.base_path, &d);
-    if (osr_connections_load(&conns, cfg.base_path, &d) < 0) {
-        rc = osr_cli_error(cli, OSR_EXIT_USAGE, "CONNECTIONS/INVALID_FILE",
-                           "run 'osiris validate' for every problem", "%s:%u:%u: %s",
-                           d.v[d.n - 1].file, d.v[d.n - 1].line, d.v[d.n - 1].col,
-                           d.v[d.n - 1].message);
+    if ((rc = osr_cli_load_connections(cli, &cfg, &d, &conns)) != 0)
         goto done;
-    }
     osr_cli_print_diags(&d, OSR_SEV_WARNING);
     spec_secret_names(&conns, &secret_names);
     fams = build(&conns, &secret_names);
@@ -235,16 +241,8 @@ int osr_cmd_connections_doctor(struct osr_cli *cli, int argc, char **argv)
         return rc;
     if (cli->help)
         return osr_cli_help(cli);
-    osr_diags_init(&d);
-    osr_config_load(&cfg, &d, cli->base_path);
-    osr_env_load_workspace(cfg.base_path, &d);
-    if (osr_connections_load(&conns, cfg.base_path, &d) < 0) {
-        rc = osr_cli_error(cli, OSR_EXIT_USAGE, "CONNECTIONS/INVALID_FILE",
-                           "run 'osiris validate' for every problem", "%s:%u:%u: %s",
-                           d.v[d.n - 1].file, d.v[d.n - 1].line, d.v[d.n - 1].col,
-                           d.v[d.n - 1].message);
+    if ((rc = osr_cli_load_connections(cli, &cfg, &d, &conns)) != 0)
         goto done;
-    }
     if (only && osr_connections_find(&target, &conns, only) < 0) {
         rc = osr_cli_error(cli, OSR_EXIT_USAGE, "CONNECTIONS/NOT_FOUND",
                            "run 'osiris connections list' to see the aliases", "%s",

@@ -6,7 +6,6 @@
 #include "core/alloc.h"
 #include "core/config.h"
 #include "core/connections.h"
-#include "core/env.h"
 #include "core/error.h"
 #include "core/fsutil.h"
 #include "db/discovery.h"
@@ -119,20 +118,13 @@ int osr_cmd_discovery_run(struct osr_cli *cli, int argc, char **argv)
         return osr_cli_error(cli, OSR_EXIT_USAGE, "CLI/MISSING_ARGUMENT",
                              "e.g. osiris discovery run @sqlite.demo",
                              "which connection? give it as @family.alias");
-    osr_diags_init(&d);
-    osr_config_load(&cfg, &d, cli->base_path);
-    osr_env_load_workspace(cfg.base_path, &d);
-    if (osr_connections_load(&conns, cfg.base_path, &d) < 0) {
-        rc = osr_cli_error(cli, OSR_EXIT_USAGE, "CONNECTIONS/INVALID_FILE",
-                           "run 'osiris validate' for every problem", "%s:%u:%u: %s",
-                           d.v[d.n - 1].file, d.v[d.n - 1].line, d.v[d.n - 1].col,
-                           d.v[d.n - 1].message);
-    } else if (osr_connections_find(&alias, &conns, cli->args.v[0]) < 0) {
+    rc = osr_cli_load_connections(cli, &cfg, &d, &conns);
+    if (rc == 0 && osr_connections_find(&alias, &conns, cli->args.v[0]) < 0) {
         rc = osr_cli_error(cli, OSR_EXIT_USAGE, "CONNECTIONS/NOT_FOUND",
                            "run 'osiris connections list' to see the aliases", "%s",
                            osr_error_last());
-    } else if ((rc = parse_samples(cli, samples, (int)cfg.discovery.sample_size, &req.samples)) ==
-               0) {
+    } else if (rc == 0 && (rc = parse_samples(cli, samples, (int)cfg.discovery.sample_size,
+                                              &req.samples)) == 0) {
         req.alias = alias;
         req.base_path = cfg.base_path;
         req.tables_glob = glob;

@@ -23,6 +23,12 @@ int osr_cmd_logs_audit(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_memory_capture(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_mcp_clients(struct osr_cli *cli, int argc, char **argv);
 struct osr_config;
+struct osr_connections;
+/* Loads the workspace's configuration, its .env and osiris_connections.yaml (diags is
+ * initialised here and always needs disposing, so do cfg and conns). Returns 0, or the exit
+ * code after printing the error of a connections file that cannot be read or parsed. */
+int osr_cli_load_connections(struct osr_cli *cli, struct osr_config *cfg, struct osr_diags *d,
+                             struct osr_connections *conns);
 /* `osiris mcp run --selftest` (selftest.c). */
 int osr_cli_mcp_selftest(struct osr_cli *cli, const struct osr_config *cfg);
 /* Runs `osiris mcp <words>` (the CLI face of a delegated tool) and, unless the MCP server
