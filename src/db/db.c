@@ -86,3 +86,12 @@ void osr_db_primary_key_from_columns(json_t *table)
     }
     json_object_set_new(table, "primary_key", pk);
 }
+
+void osr_db_table_error(json_t *table, const struct osr_db_error *e)
+{
+    if (json_object_get(table, "error"))
+        return;
+    json_object_set_new(table, "error",
+                        json_pack("{s:s, s:s}", "category", osr_db_category_name(e->category),
+                                  "message", e->message));
+}

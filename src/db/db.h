@@ -83,6 +83,10 @@ const char *osr_db_cfg_str(json_t *cfg, const char *key);
  * positions of its "columns". */
 void osr_db_primary_key_from_columns(json_t *table);
 
+/* Records a failure on a table as {"error":{"category","message"}}; the first failure of a
+ * table is the one kept. */
+void osr_db_table_error(json_t *table, const struct osr_db_error *e);
+
 /* Each connector's handle begins with this header. */
 struct osr_db {
     const struct osr_db_ops *ops;

@@ -189,13 +189,6 @@ static json_t *filter(json_t *all, const char *glob)
     return out;
 }
 
-static void table_error(json_t *t, const struct osr_db_error *e)
-{
-    json_object_set_new(t, "error",
-                        json_pack("{s:s, s:s}", "category", osr_db_category_name(e->category),
-                                  "message", e->message));
-}
-
 struct tally {
     size_t bytes, views, sampled_rows, errors;
     bool truncated;
@@ -207,7 +200,7 @@ static void inspect_table(osr_db *db, json_t *t, int samples)
     struct osr_db_error e = {OSR_DB_OK, ""};
 
     if (db->ops->count(db, t, &e) < 0 || (samples > 0 && db->ops->sample(db, t, samples, &e) < 0))
-        table_error(t, &e);
+        osr_db_table_error(t, &e);
 }
 
 /* Counting and sampling are spread over several sessions on server databases

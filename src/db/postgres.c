@@ -558,12 +558,8 @@ static void table_failed(json_t *t, struct pg *p, const char *what, const char *
 {
     struct osr_db_error e = {OSR_DB_OK, ""};
 
-    if (json_object_get(t, "error"))
-        return; /* the first failure is the one to report */
     pg_fail(p, &e, what, msg);
-    json_object_set_new(t, "error",
-                        json_pack("{s:s, s:s}", "category", osr_db_category_name(e.category),
-                                  "message", e.message));
+    osr_db_table_error(t, &e); /* keeps the table's first failure */
 }
 
 /* One query counts every small table: SELECT 0, count(*) FROM a UNION ALL SELECT 1, ... */
@@ -601,9 +597,7 @@ static void batch_counts(struct pg *p, json_t **tables, size_t n)
         struct osr_db_error e = {OSR_DB_OK, ""};
         if (!json_object_get(tables[i], "row_count") &&
             osr_db_pg_count(&p->base, tables[i], &e) < 0)
-            json_object_set_new(tables[i], "error",
-                                json_pack("{s:s, s:s}", "category",
-                                          osr_db_category_name(e.category), "message", e.message));
+            osr_db_table_error(tables[i], &e);
     }
 }
 
