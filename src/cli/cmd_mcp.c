@@ -248,11 +248,7 @@ int osr_cli_mcp_tool(struct osr_cli *cli, const char *words,
         osr_mcp_logs_init(&logs, &cfg, "cli");
         /* A doctor that finds an unhealthy connection (exit 3) still answered. */
         bool ok = rc == OSR_EXIT_OK || (rc == OSR_EXIT_CONN && strstr(words, "doctor"));
-        const char *code = ok                      ? NULL
-                           : rc == OSR_EXIT_USAGE  ? "VALIDATION_ERROR"
-                           : rc == OSR_EXIT_CONN   ? "CONNECTION_ERROR"
-                           : rc == OSR_EXIT_POLICY ? "POLICY_ERROR"
-                                                   : "INTERNAL_ERROR";
+        const char *code = ok ? NULL : osr_tool_error_code(rc, "INTERNAL_ERROR");
         osr_mcp_audit(&logs, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:I, s:o}", "event",
                                        "tool_call", "session_id", corr, "correlation_id", corr,
                                        "tool_name", tool_of(words), "status",

@@ -16,22 +16,6 @@ struct pending {
     struct osr_bridge *bridge;
 };
 
-/* The seed error code for a child that failed with `exit_code` (see the exit codes of
- * the CLI: 2 invalid input, 3 connection failure, 4 policy). */
-static const char *error_code_of(int exit_code)
-{
-    switch (exit_code) {
-    case 2:
-        return "VALIDATION_ERROR";
-    case 3:
-        return "CONNECTION_ERROR";
-    case 4:
-        return "POLICY_ERROR";
-    default:
-        return "SUBPROCESS_ERROR";
-    }
-}
-
 static void on_done(const struct osr_bridge_result *r, void *payload)
 {
     struct pending *p = payload;
@@ -47,7 +31,7 @@ static void on_done(const struct osr_bridge_result *r, void *payload)
     } else if (json_is_object(r->json) && json_is_string(status) &&
                strcmp(json_string_value(status), "error") == 0) {
         json_t *e = json_object_get(r->json, "error");
-        osr_tool_fail(&p->call, error_code_of(r->exit_code),
+        osr_tool_fail(&p->call, osr_tool_error_code(r->exit_code, "SUBPROCESS_ERROR"),
                       json_string_value(json_object_get(e, "code"))
                           ? json_string_value(json_object_get(e, "code"))
                           : "MCP/CHILD_ERROR",

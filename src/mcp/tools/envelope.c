@@ -128,3 +128,17 @@ void osr_tool_fail(struct osr_tool_call *c, const char *error_code, const char *
            json_pack("{s:s, s:s, s:o}", "status", "error", "error_code", error_code, "error", err),
            true);
 }
+
+const char *osr_tool_error_code(int exit_code, const char *other)
+{
+    switch (exit_code) {
+    case 2:
+        return "VALIDATION_ERROR";
+    case 3:
+        return "CONNECTION_ERROR";
+    case 4:
+        return "POLICY_ERROR";
+    default:
+        return other;
+    }
+}

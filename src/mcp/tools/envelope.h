@@ -30,6 +30,9 @@ struct osr_tool_call {
 void osr_tool_logs_set(const struct osr_mcp_logs *logs);
 
 void osr_tool_call_begin(struct osr_tool_call *c, osr_mcp_req *req, const char *tool, json_t *args);
+/* The seed error code of a command that exited with `exit_code` (the CLI's codes: 2 invalid
+ * input, 3 connection failure, 4 policy); `other` for any other failure. */
+const char *osr_tool_error_code(int exit_code, const char *other);
 /* Answers with `result` (stolen). */
 void osr_tool_success(struct osr_tool_call *c, json_t *result);
 /* Answers with an error; `path` (a JSON array, stolen) may be NULL, `suggest` too. */
