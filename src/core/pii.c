@@ -9,20 +9,27 @@
 #include <ctype.h>
 #include <regex.h>
 
+/* What a match must also satisfy to be replaced. */
+enum check {
+    ANY,
+    LUHN,  /* a card number: its checksum holds */
+    PHONE, /* 9 to 15 digits */
+};
+
 struct pattern {
     const char *re, *label;
-    bool luhn; /* a card number: replaced only when its checksum holds */
+    enum check check;
 };
 
 static const struct pattern patterns[] = {
-    {"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}", "[EMAIL]", false},
-    {"[A-Z]{2}[0-9]{2}( ?[A-Z0-9]{4}){2,7}( ?[A-Z0-9]{1,4})?", "[IBAN]", false},
-    {"[0-9]([ -]?[0-9]){12,18}", "[CARD]", true},
-    {"([0-9]{1,3}\\.){3}[0-9]{1,3}", "[IP]", false},
+    {"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}", "[EMAIL]", ANY},
+    {"[A-Z]{2}[0-9]{2}( ?[A-Z0-9]{4}){2,7}( ?[A-Z0-9]{1,4})?", "[IBAN]", ANY},
+    {"[0-9]([ -]?[0-9]){12,18}", "[CARD]", LUHN},
+    {"([0-9]{1,3}\\.){3}[0-9]{1,3}", "[IP]", ANY},
     {"[0-9A-Fa-f]{1,4}(:[0-9A-Fa-f]{1,4})*::([0-9A-Fa-f]{1,4}(:[0-9A-Fa-f]{1,4})*)?|"
      "[0-9A-Fa-f]{1,4}(:[0-9A-Fa-f]{1,4}){3,7}",
-     "[IP]", false},
-    {"\\+?[0-9][0-9 ().-]{7,}[0-9]", "[PHONE]", false},
+     "[IP]", ANY},
+    {"\\+?[0-9][0-9 ().-]{7,}[0-9]", "[PHONE]", PHONE},
 };
 
 static bool luhn_ok(const char *s, size_t n)
@@ -70,9 +77,9 @@ static char *apply(const char *text, const struct pattern *p, size_t *count)
                        !isalnum((unsigned char)s[n]) && s[n] != '.' && s[n] != ':' &&
                        (s == text || (s[-1] != '.' && s[-1] != ':'));
         bool take =
-            bounded && (p->luhn              ? luhn_ok(s, n)
-                        : p->label[1] == 'P' ? digit_count(s, n) >= 9 && digit_count(s, n) <= 15
-                                             : true);
+            bounded && (p->check == LUHN    ? luhn_ok(s, n)
+                        : p->check == PHONE ? digit_count(s, n) >= 9 && digit_count(s, n) <= 15
+                                            : true);
         osr_buf_put(&out, at, (size_t)m.rm_so);
         if (take) {
             osr_buf_puts(&out, p->label);
