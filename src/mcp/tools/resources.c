@@ -77,14 +77,6 @@ static void refuse(osr_mcp_req *req, const char *uri, const char *why)
                                 "POLICY/PATH", "uri", uri));
 }
 
-static bool only_chars(const char *s, const char *allowed, size_t max)
-{
-    size_t n = strlen(s);
-    return n > 0 && n <= max && s[0] != '.' && strspn(s, allowed) == n;
-}
-
-#define NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
-
 /* Serves root/rel if it exists inside root (symbolic links followed). */
 static void serve_file(osr_mcp_req *req, const char *uri, const char *root, const char *rel,
                        const char *mime)
@@ -133,7 +125,7 @@ static void read_draft(osr_mcp_req *req, const char *uri, json_t *vars, void *pa
     struct osr_mcp_tools *t = payload;
     const char *name = json_string_value(json_object_get(vars, "filename"));
 
-    if (!name || !only_chars(name, NAME_CHARS, 100))
+    if (!name || !osr_tool_file_name_ok(name, strlen(name), 100))
         return refuse(req, uri,
                       "a draft name has letters, digits, '.', '_', '-' and no leading dot");
     serve_file(req, uri, t->drafts_dir, name, "application/yaml");
@@ -145,7 +137,7 @@ static void read_memory(osr_mcp_req *req, const char *uri, json_t *vars, void *p
     const char *id = json_string_value(json_object_get(vars, "session_id"));
     char *root, *rel;
 
-    if (!id || !only_chars(id, NAME_CHARS, 64) || strchr(id, '.'))
+    if (!id || !osr_tool_file_name_ok(id, strlen(id), 64) || strchr(id, '.'))
         return refuse(req, uri, "a session id has letters, digits, '_' and '-'");
     root = osr_path_join(t->logs_dir, "memory");
     rel = osr_xasprintf("sessions/%s.jsonl", id);
