@@ -153,6 +153,19 @@ static void put_yaml_inline(struct osr_buf *b, const json_t *v)
         put_json(b, v);
 }
 
+/* What follows "key:" or "-": a nested block on the next lines, or the value inline. */
+static void put_yaml_value(struct osr_buf *b, const json_t *c, int level)
+{
+    if (is_container(c)) {
+        osr_buf_putc(b, '\n');
+        put_yaml(b, c, level + 1);
+    } else {
+        osr_buf_putc(b, ' ');
+        put_yaml_inline(b, c);
+        osr_buf_putc(b, '\n');
+    }
+}
+
 static void put_yaml(struct osr_buf *b, const json_t *v, int level)
 {
     size_t n, i;
@@ -165,14 +178,7 @@ static void put_yaml(struct osr_buf *b, const json_t *v, int level)
             indent(b, level);
             put_string(b, keys[i], strlen(keys[i]));
             osr_buf_putc(b, ':');
-            if (is_container(c)) {
-                osr_buf_putc(b, '\n');
-                put_yaml(b, c, level + 1);
-            } else {
-                osr_buf_putc(b, ' ');
-                put_yaml_inline(b, c);
-                osr_buf_putc(b, '\n');
-            }
+            put_yaml_value(b, c, level);
         }
         free(keys);
     } else if (json_is_array(v)) {
@@ -180,14 +186,7 @@ static void put_yaml(struct osr_buf *b, const json_t *v, int level)
             const json_t *c = json_array_get(v, i);
             indent(b, level);
             osr_buf_putc(b, '-');
-            if (is_container(c)) {
-                osr_buf_putc(b, '\n');
-                put_yaml(b, c, level + 1);
-            } else {
-                osr_buf_putc(b, ' ');
-                put_yaml_inline(b, c);
-                osr_buf_putc(b, '\n');
-            }
+            put_yaml_value(b, c, level);
         }
     } else {
         indent(b, level);
