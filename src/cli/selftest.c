@@ -4,10 +4,10 @@
  * that the delegated call left its audit line. One line per check, then the total time.
  */
 #include "cli/commands.h"
-#include "core/alloc.h"
 #include "core/config.h"
 #include "core/fsutil.h"
 #include "core/loop.h"
+#include "mcp/audit.h"
 #include "version.h"
 
 #include <errno.h>
@@ -16,7 +16,6 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -120,29 +119,15 @@ static bool success(json_t *r)
     return st && strcmp(st, "success") == 0;
 }
 
-/* Whether today's audit file has a line with this correlation id. */
+/* Whether the audit file has the call's line. */
 static bool audited(const struct osr_config *cfg, const char *corr)
 {
-    char *dir = osr_path_absolute(cfg->fs.mcp_logs_dir, cfg->base_path);
-    char *adir = osr_path_join(dir, "audit");
-    char day[16], *name, *path;
-    time_t now = time(NULL);
-    struct tm tm;
-    struct osr_buf text;
-    bool found = false;
+    struct osr_mcp_logs logs;
+    bool found;
 
-    gmtime_r(&now, &tm);
-    strftime(day, sizeof(day), "%Y-%m-%d", &tm);
-    name = osr_xasprintf("audit-%s.jsonl", day);
-    path = osr_path_join(adir, name);
-    if (corr && osr_fs_read_file(&text, path, (size_t)1 << 30) == 0) {
-        found = memmem(text.ptr, text.len, corr, strlen(corr)) != NULL;
-        osr_buf_dispose(&text);
-    }
-    free(path);
-    free(name);
-    free(adir);
-    free(dir);
+    osr_mcp_logs_init(&logs, cfg, "stdio");
+    found = osr_mcp_audited(&logs, corr);
+    osr_mcp_logs_dispose(&logs);
     return found;
 }
 

@@ -71,19 +71,28 @@ static void last_line_hash(int fd, char out[65])
     free(buf);
 }
 
+/* <logs>/<kind>/<kind>-<day>.jsonl (owned). */
+static char *log_file(const struct osr_mcp_logs *l, const char *kind, const char *day)
+{
+    char *name = osr_xasprintf("%s/%s-%s.jsonl", kind, kind, day);
+    char *path = osr_path_join(l->dir, name);
+
+    free(name);
+    return path;
+}
+
 static void append(const struct osr_mcp_logs *l, const char *kind, json_t *line, bool chain)
 {
     static bool warned;
     char stamp[32], day[11], hash[65];
-    char *dir = osr_path_join(l->dir, kind), *name = NULL, *path = NULL, *text = NULL;
+    char *dir = osr_path_join(l->dir, kind), *path = NULL, *text = NULL;
     int fd = -1;
 
     now_utc(stamp, day);
     if (!json_object_get(line, "timestamp"))
         json_object_set_new(line, "timestamp", json_string(stamp));
     json_object_set_new(line, "transport", json_string(l->transport));
-    name = osr_xasprintf("%s-%s.jsonl", kind, day);
-    path = osr_path_join(dir, name);
+    path = log_file(l, kind, day);
     if (osr_fs_mkdir_p(dir, 0700) < 0 ||
         (fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0 ||
         flock(fd, LOCK_EX) < 0)
@@ -109,9 +118,24 @@ done:
         close(fd);
     free(text);
     free(path);
-    free(name);
     free(dir);
     json_decref(line);
+}
+
+bool osr_mcp_audited(const struct osr_mcp_logs *l, const char *correlation_id)
+{
+    char stamp[32], day[11], *path;
+    struct osr_buf text;
+    bool found = false;
+
+    now_utc(stamp, day);
+    path = log_file(l, "audit", day);
+    if (correlation_id && osr_fs_read_file(&text, path, (size_t)1 << 30) == 0) {
+        found = memmem(text.ptr, text.len, correlation_id, strlen(correlation_id)) != NULL;
+        osr_buf_dispose(&text);
+    }
+    free(path);
+    return found;
 }
 
 void osr_mcp_audit(const struct osr_mcp_logs *l, json_t *line)

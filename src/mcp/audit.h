@@ -28,6 +28,8 @@ void osr_mcp_audit(const struct osr_mcp_logs *l, json_t *line);
 /* Appends `line` (stolen) to the telemetry file, with timestamp and transport added. */
 void osr_mcp_telemetry(const struct osr_mcp_logs *l, json_t *line);
 
+/* Whether today's audit file has a line that mentions `correlation_id`. */
+bool osr_mcp_audited(const struct osr_mcp_logs *l, const char *correlation_id);
 /* Checks the chain of every audit file of `dir` (mcp_logs_dir): returns
  * {"files","lines","broken":[{"file","line","reason"}]} (new reference). */
 json_t *osr_mcp_audit_verify(const char *dir);
