@@ -2,22 +2,14 @@
 # The database goes away in the middle of a discovery: the tables already done are kept,
 # the rest carry a network error, nothing crashes, and the doctor then reports the alias
 # unhealthy (and drops its cached discovery). The servers are restarted at the end.
-source "$(dirname "$0")/../cli/lib.sh"
-root=$(cd "$(dirname "$0")/../.." && pwd)
-eval "$("$root/scripts/test-servers" env)"
+source "$(dirname "$0")/lib.sh"
 cd "$TMP"
 ws=$(new_ws ws)
-cat >>"$ws/osiris_connections.yaml" <<'YAML'
-  postgres:
-    main:
-      host: ${OSR_PG_HOST}
-      port: ${OSR_PG_PORT}
-      database: ${OSR_PG_DATABASE}
-      user: ${OSR_PG_USER}
-      password: ${OSR_PG_PASSWORD}
-YAML
-psqlc() { PGPASSWORD=$OSR_PG_PASSWORD psql -qX -h "$OSR_PG_HOST" -p "$OSR_PG_PORT" -U "$OSR_PG_USER" -d "$OSR_PG_DATABASE" "$@"; }
-psqlc -c "CREATE SCHEMA dies; CREATE TABLE dies.a(id int primary key); CREATE VIEW dies.b AS SELECT 1 AS x FROM pg_sleep(20); CREATE TABLE dies.c(id int primary key);" >/dev/null
+{
+    echo "  postgres:"
+    pg_alias main
+} >>"$ws/osiris_connections.yaml"
+psqlc -c "DROP SCHEMA IF EXISTS dies CASCADE; CREATE SCHEMA dies; CREATE TABLE dies.a(id int primary key); CREATE VIEW dies.b AS SELECT 1 AS x FROM pg_sleep(20); CREATE TABLE dies.c(id int primary key);" >/dev/null
 
 # Discovery of the cache first, so the doctor has something to invalidate.
 "$OSR" discovery run @postgres.main --base-path "$ws" --tables 'scale.t00*' --samples 1 --json >/dev/null

@@ -2,28 +2,14 @@
 # Discovery on PostgreSQL when single tables fail: a view whose query errors, one that runs
 # past the statement timeout, a table dropped while discovery runs. Each failure stays on
 # its table; the tables after it in the same session are still counted and sampled.
-source "$(dirname "$0")/../cli/lib.sh"
-root=$(cd "$(dirname "$0")/../.." && pwd)
-eval "$("$root/scripts/test-servers" env)"
+source "$(dirname "$0")/lib.sh"
 cd "$TMP"
 ws=$(new_ws ws)
-cat >>"$ws/osiris_connections.yaml" <<'YAML'
-  postgres:
-    main:
-      host: ${OSR_PG_HOST}
-      port: ${OSR_PG_PORT}
-      database: ${OSR_PG_DATABASE}
-      user: ${OSR_PG_USER}
-      password: ${OSR_PG_PASSWORD}
-    slow:
-      host: ${OSR_PG_HOST}
-      port: ${OSR_PG_PORT}
-      database: ${OSR_PG_DATABASE}
-      user: ${OSR_PG_USER}
-      password: ${OSR_PG_PASSWORD}
-      statement_timeout: 1
-YAML
-psqlc() { PGPASSWORD=$OSR_PG_PASSWORD psql -qX -v ON_ERROR_STOP=1 -h "$OSR_PG_HOST" -p "$OSR_PG_PORT" -U "$OSR_PG_USER" -d "$OSR_PG_DATABASE" "$@"; }
+{
+    echo "  postgres:"
+    pg_alias main
+    pg_alias slow "statement_timeout: 1"
+} >>"$ws/osiris_connections.yaml"
 psqlc -c "DROP SCHEMA IF EXISTS terr CASCADE; CREATE SCHEMA terr;
   CREATE VIEW terr.a_divides AS SELECT 1 / (SELECT count(*) FROM pg_class WHERE false)::int AS x;
   CREATE VIEW terr.b_sleeps AS SELECT 1 AS x FROM pg_sleep(5);
