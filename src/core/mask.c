@@ -104,7 +104,7 @@ bool osr_mask_is_secret_name(const char *name)
     return secret;
 }
 
-static bool is_unresolved_ref(const char *s)
+bool osr_mask_is_reference(const char *s)
 {
     size_t n = strlen(s);
     return n > 3 && s[0] == '$' && s[1] == '{' && s[n - 1] == '}' && !strchr(s + 2, '$');
@@ -230,7 +230,7 @@ static bool name_is_secret(const char *key, const struct osr_strv *extra)
 
 static void mask_value(json_t *parent_obj, const char *key, json_t *v)
 {
-    if (json_is_string(v) && is_unresolved_ref(json_string_value(v)))
+    if (json_is_string(v) && osr_mask_is_reference(json_string_value(v)))
         return;
     if (json_is_null(v))
         return;
@@ -347,7 +347,7 @@ void osr_mask_pointer(json_t *root, const char *pointer)
         cur = child(cur, seg, &index);
     }
     if (cur && parent && !json_is_null(cur) &&
-        !(json_is_string(cur) && is_unresolved_ref(json_string_value(cur)))) {
+        !(json_is_string(cur) && osr_mask_is_reference(json_string_value(cur)))) {
         if (json_is_array(parent))
             json_array_set_new(parent, index, json_string(OSR_MASKED));
         else

@@ -24,6 +24,8 @@
 #define OSR_MASK_MIN_SECRET_LEN 3
 
 bool osr_mask_is_secret_name(const char *name);
+/* True for a value that is one whole unresolved reference, "${VAR}" (nothing to mask). */
+bool osr_mask_is_reference(const char *s);
 /* Masks URL userinfo passwords and conninfo `password=` values. Owned result; *changed is
  * set when something was masked (may be NULL). */
 char *osr_mask_dsn(const char *s, bool *changed);

@@ -55,11 +55,6 @@ static const char *kind(const struct osr_ynode *n)
     return osr_ykind_name(n->kind);
 }
 
-static bool is_str(const struct osr_ynode *n)
-{
-    return n && n->kind == OSR_Y_STR;
-}
-
 /* ---- top level ---- */
 
 static bool matches(const char *re_text, const char *s)
@@ -105,13 +100,13 @@ static void check_top(struct v *v, const struct osr_ynode *doc)
             emit(v, R_UNKNOWN_KEY, doc->keys[i], k, NULL, "unknown top-level key '%s' is ignored",
                  k);
     }
-    if (ver && !is_str(ver))
+    if (ver && !osr_ynode_is_str(ver))
         emit(v, R_VERSION_TYPE, ver, "oml_version", "quote it: oml_version: \"0.1.0\"",
              "oml_version must be a string, not %s", kind(ver));
     else if (ver && strcmp(ver->str, OSR_OML_VERSION) != 0)
         emit(v, R_VERSION_UNSUPPORTED, ver, "oml_version", "use \"0.1.0\"",
              "OML version '%s' is not supported; this Osiris reads 0.1.0", ver->str);
-    if (name && !is_str(name))
+    if (name && !osr_ynode_is_str(name))
         emit(v, R_NAME_TYPE, name, "name", NULL, "name must be a string, not %s", kind(name));
     else if (name && name->len == 0)
         emit(v, R_NAME_EMPTY, name, "name", "give the pipeline a name such as daily-orders",
@@ -163,7 +158,8 @@ static void check_param(struct v *v, const struct osr_ynode *key, const struct o
     if (dflt && dflt->kind == OSR_Y_NULL)
         dflt = NULL; /* no default */
     en = osr_ynode_get(p, "enum");
-    if (type && (!is_str(type) || !matches("^(string|integer|number|boolean)$", type->str)))
+    if (type &&
+        (!osr_ynode_is_str(type) || !matches("^(string|integer|number|boolean)$", type->str)))
         emit(v, R_PARAMS_INVALID, type, path, "use string, integer, number or boolean",
              "parameter '%s' has an unknown type", key->str);
     else if (type && dflt && dflt->kind != OSR_Y_NULL && param_type(dflt) &&
@@ -343,19 +339,13 @@ static bool spec_secret(json_t *spec, const char *key)
     return false;
 }
 
-static bool whole_reference(const char *s)
-{
-    size_t n = strlen(s);
-    return n > 3 && s[0] == '$' && s[1] == '{' && s[n - 1] == '}' && !strchr(s + 2, '$');
-}
-
 static void check_connection(struct v *v, const char *path, const struct osr_ynode *ref,
                              const char *component)
 {
     char fam[64], want[64];
     const struct osr_conn_alias *alias;
 
-    if (!is_str(ref) || !matches("^@[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)?$", ref->str)) {
+    if (!osr_ynode_is_str(ref) || !matches("^@[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)?$", ref->str)) {
         emit(v, R_CONNECTION_REF, ref, path,
              "write it as \"@family.alias\", e.g. \"@postgres.main\"",
              "invalid connection reference '%s'", ref->str ? ref->str : kind(ref));
@@ -393,8 +383,8 @@ static void check_config_value(struct v *v, const char *path, const struct osr_y
 /* A literal (not a ${...} reference) written into a field that holds a secret. */
 static bool literal_value(const struct osr_ynode *val)
 {
-    return (is_str(val) && val->len && !whole_reference(val->str)) || val->kind == OSR_Y_INT ||
-           val->kind == OSR_Y_FLOAT;
+    return (osr_ynode_is_str(val) && val->len && !osr_mask_is_reference(val->str)) ||
+           val->kind == OSR_Y_INT || val->kind == OSR_Y_FLOAT;
 }
 
 /* A secret field set to "${params.NAME}" whose default or profile value is a literal: the
@@ -434,7 +424,7 @@ static bool check_inline_secret(struct v *v, const char *path, const struct osr_
 {
     bool literal = literal_value(val);
 
-    if (!literal && is_str(val) && whole_reference(val->str))
+    if (!literal && osr_ynode_is_str(val) && osr_mask_is_reference(val->str))
         check_secret_param(v, key, val->str);
     if (literal)
         emit(v, R_INLINE_SECRET, val, path,
@@ -463,11 +453,11 @@ static void check_write_mode(struct v *v, const char *path, const struct osr_yno
     size_t i;
     char *p;
 
-    if (is_str(wm) && strstr(wm->str, "${"))
+    if (osr_ynode_is_str(wm) && strstr(wm->str, "${"))
         return; /* a parameter: checked when it is resolved */
-    json_array_foreach(accepted, i, m) ok =
-        ok || (is_str(wm) && json_is_string(m) && strcmp(json_string_value(m), wm->str) == 0);
-    if (!is_str(wm) || !ok) {
+    json_array_foreach(accepted, i, m) ok = ok || (osr_ynode_is_str(wm) && json_is_string(m) &&
+                                                   strcmp(json_string_value(m), wm->str) == 0);
+    if (!osr_ynode_is_str(wm) || !ok) {
         struct osr_strv names = OSR_STRV_INIT;
         char *list;
         json_array_foreach(accepted, i, m)
@@ -501,7 +491,7 @@ static void check_config(struct v *v, const char *path, const struct osr_ynode *
     json_t *props = json_object_get(schema, "properties"),
            *req = json_object_get(schema, "required");
     const struct osr_ynode *conn = osr_ynode_get(cfg, "connection");
-    bool has_ref = is_str(conn) && conn->str[0] == '@';
+    bool has_ref = osr_ynode_is_str(conn) && conn->str[0] == '@';
     json_t *r;
     size_t i;
 
@@ -516,7 +506,7 @@ static void check_config(struct v *v, const char *path, const struct osr_ynode *
             if (osr_mask_is_secret_name(k->str))
                 check_inline_secret(v, kp, k, val);
         } else if (strcmp(k->str, "connection") == 0) {
-            if (!(is_str(val) && strstr(val->str, "${")))
+            if (!(osr_ynode_is_str(val) && strstr(val->str, "${")))
                 check_connection(v, kp, val, component);
         } else {
             if (has_ref && policy && strcmp(policy, "forbidden") == 0)
@@ -572,7 +562,7 @@ static json_t *check_component(struct v *v, const char *path, const struct osr_y
     char *p = osr_xasprintf("%s.component", path);
     json_t *spec = NULL;
 
-    if (!is_str(comp)) {
+    if (!osr_ynode_is_str(comp)) {
         emit(v, R_COMPONENT_TYPE, comp, p, NULL, "component must be a string, not %s", kind(comp));
     } else if (!(c = osr_registry_find(v->ctx->registry, comp->str))) {
         emit(v, R_COMPONENT_UNKNOWN, comp, p, "see osiris components list",
@@ -589,7 +579,7 @@ static void check_mode(struct v *v, const char *path, const struct osr_ynode *mo
 {
     char *p = osr_xasprintf("%s.mode", path), *allowed;
 
-    if (!is_str(mode)) {
+    if (!osr_ynode_is_str(mode)) {
         emit(v, R_MODE_TYPE, mode, p, NULL, "mode must be a string, not %s", kind(mode));
     } else if (!component_mode(mode->str)) {
         emit(v, R_MODE_INVALID, mode, p, "use read, write or transform", "invalid mode '%s'",
@@ -608,7 +598,7 @@ static void check_id(struct v *v, const char *path, const struct osr_ynode *id, 
     char *p = osr_xasprintf("%s.id", path);
     json_t *seen;
 
-    if (!is_str(id)) {
+    if (!osr_ynode_is_str(id)) {
         emit(v, R_ID_TYPE, id, p, NULL, "step id must be a string, not %s", kind(id));
     } else if (!id->len) {
         emit(v, R_ID_TYPE, id, p, "give the step a name such as extract-orders",
@@ -652,7 +642,8 @@ static void check_step(struct v *v, size_t index, const struct osr_ynode *step)
         check_id(v, path, id, index);
     spec = comp ? check_component(v, path, comp) : NULL;
     if (mode)
-        check_mode(v, path, mode, spec, is_str(id) ? id->str : "?", is_str(comp) ? comp->str : "?");
+        check_mode(v, path, mode, spec, osr_ynode_is_str(id) ? id->str : "?",
+                   osr_ynode_is_str(comp) ? comp->str : "?");
     if (needs && needs->kind != OSR_Y_SEQ && needs->kind != OSR_Y_NULL) {
         char *p = osr_xasprintf("%s.needs", path);
         emit(v, R_NEEDS_TYPE, needs, p, "write needs: [other-step]",
@@ -663,7 +654,7 @@ static void check_step(struct v *v, size_t index, const struct osr_ynode *step)
         char *p = osr_xasprintf("%s.config", path);
         emit(v, R_CONFIG_TYPE, cfg, p, NULL, "config must be a mapping, not %s", kind(cfg));
         free(p);
-    } else if (spec && is_str(mode) && component_mode(mode->str)) {
+    } else if (spec && osr_ynode_is_str(mode) && component_mode(mode->str)) {
         char *p = osr_xasprintf("%s.config", path);
         static const struct osr_ynode empty = {.kind = OSR_Y_MAP};
         check_config(v, p, cfg && cfg->kind == OSR_Y_MAP ? cfg : &empty,
@@ -693,7 +684,8 @@ static void graph_free(struct graph *g)
 static bool listed_before(const struct osr_ynode *needs, size_t k)
 {
     for (size_t j = 0; j < k; j++) {
-        if (is_str(needs->items[j]) && strcmp(needs->items[j]->str, needs->items[k]->str) == 0)
+        if (osr_ynode_is_str(needs->items[j]) &&
+            strcmp(needs->items[j]->str, needs->items[k]->str) == 0)
             return true;
     }
     return false;
@@ -715,10 +707,10 @@ static void check_needs(struct v *v, const struct osr_ynode *steps, struct graph
             const struct osr_ynode *dep = needs->items[k];
             json_t *target;
             snprintf(path, sizeof(path), "steps[%zu].needs[%zu]", i, k);
-            if (!is_str(dep)) {
+            if (!osr_ynode_is_str(dep)) {
                 emit(v, R_DEPENDENCY_TYPE, dep, path, NULL,
                      "a dependency must be a step id string, not %s", kind(dep));
-            } else if (is_str(id) && strcmp(dep->str, id->str) == 0) {
+            } else if (osr_ynode_is_str(id) && strcmp(dep->str, id->str) == 0) {
                 emit(v, R_DEPENDENCY_SELF, dep, path, "remove it from needs",
                      "step '%s' needs itself", id->str);
             } else if (!(target = json_object_get(v->ids, dep->str))) {
@@ -748,7 +740,7 @@ static void report_cycle(struct v *v, const struct osr_ynode *steps, const size_
     osr_buf_init(&b, 4096);
     for (size_t i = from ? from - 1 : 0; i < depth; i++) {
         const struct osr_ynode *id = osr_ynode_get(steps->items[stack[i]], "id");
-        osr_buf_printf(&b, "%s -> ", is_str(id) ? id->str : "?");
+        osr_buf_printf(&b, "%s -> ", osr_ynode_is_str(id) ? id->str : "?");
     }
     osr_buf_puts(&b, osr_ynode_get(steps->items[start], "id")->str);
     snprintf(path, sizeof(path), "steps[%zu].needs", start);
