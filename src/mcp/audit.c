@@ -48,27 +48,39 @@ static void now_utc(char stamp[32], char day[11])
 /* The SHA-256 (hex) of the last line of the open file, or "" when it is empty. */
 static void last_line_hash(int fd, char out[65])
 {
-    off_t size = lseek(fd, 0, SEEK_END);
-    size_t want = size > 65536 ? 65536 : (size_t)size;
-    char *buf;
-    ssize_t got;
-    size_t end, start;
+    char buf[65536];
+    off_t end = lseek(fd, 0, SEEK_END), start, pos;
+    struct osr_sha256 h;
+    unsigned char digest[32];
+    bool found = false;
 
     out[0] = '\0';
-    if (size <= 0)
+    /* The last line ends before the file's trailing newlines... */
+    while (end > 0 && pread(fd, buf, 1, end - 1) == 1 && buf[0] == '\n')
+        end--;
+    if (end <= 0)
         return;
-    buf = osr_xmalloc(want);
-    got = pread(fd, buf, want, size - (off_t)want);
-    if (got == (ssize_t)want) {
-        end = want;
-        while (end > 0 && buf[end - 1] == '\n')
-            end--;
-        start = end;
-        while (start > 0 && buf[start - 1] != '\n')
-            start--;
-        osr_sha256_hex(buf + start, end - start, out);
+    /* ...and starts after the newline before it, however far back (lines can be long). */
+    for (start = end; start > 0 && !found;) {
+        size_t n = start > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)start;
+        if (pread(fd, buf, n, start - (off_t)n) != (ssize_t)n)
+            return;
+        for (; n > 0 && !found; n--, start--)
+            found = buf[n - 1] == '\n';
+        if (found)
+            start++;
     }
-    free(buf);
+    osr_sha256_init(&h);
+    for (pos = start; pos < end;) {
+        size_t n = end - pos > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)(end - pos);
+        if (pread(fd, buf, n, pos) != (ssize_t)n)
+            return;
+        osr_sha256_update(&h, buf, n);
+        pos += (off_t)n;
+    }
+    osr_sha256_final(&h, digest);
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", digest[i]);
 }
 
 /* <logs>/<kind>/<kind>-<day>.jsonl (owned). */
