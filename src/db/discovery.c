@@ -2,6 +2,7 @@
  * discovery.c - schema discovery and its cache (see discovery.h).
  */
 #include "db/discovery.h"
+#include "core/progress.h"
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/fsutil.h"
@@ -323,22 +324,32 @@ static void tally(json_t *tables, const struct osr_discovery_req *r, struct tall
     }
 }
 
+/* Progress reports: connected, listed, described, inspected. */
+#define PHASES 4
+
 static int discover(json_t **out, osr_db *db, json_t *cfg, const struct osr_discovery_req *r,
                     struct osr_db_error *e)
 {
     json_t *all = NULL, *tables;
     struct tally ty = {0};
+    char msg[96];
 
+    osr_progress(1, PHASES, "connected; listing tables");
     if (db->ops->list_tables(db, &all, e) < 0)
         return -OSR_ECONN;
     tables = filter(all, r->tables_glob);
     json_decref(all);
+    snprintf(msg, sizeof(msg), "describing %zu tables", json_array_size(tables));
+    osr_progress(2, PHASES, msg);
     if (db->ops->describe(db, tables, e) < 0) {
         json_decref(tables);
         return -OSR_ECONN;
     }
+    snprintf(msg, sizeof(msg), "counting and sampling %zu tables", json_array_size(tables));
+    osr_progress(3, PHASES, msg);
     inspect_all(db, cfg, tables, r);
     tally(tables, r, &ty);
+    osr_progress(4, PHASES, "discovery finished");
     *out = json_pack("{s:s, s:o, s:{s:i, s:i, s:i, s:i}, s:b}", "status",
                      ty.errors ? "partial" : "success", "tables", tables, "summary", "tables",
                      (int)json_array_size(tables), "views", (int)ty.views, "rows_sampled",

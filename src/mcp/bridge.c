@@ -24,7 +24,7 @@ extern char **environ;
 struct osr_bridge {
     osr_loop *loop;
     pid_t pid;
-    int out_fd, err_fd, pid_fd, in_fd;
+    int out_fd, err_fd, pid_fd, in_fd, prog_fd;
     char *input;
     size_t input_len, input_off;
     bool exited, timed_out, cancelled;
@@ -33,7 +33,11 @@ struct osr_bridge {
     char err[ERR_TAIL * 2];
     size_t err_len;
     uint64_t timer, kill_timer;
+    char prog[1024]; /* a partial progress line */
+    size_t prog_len;
+    double prog_last;
     osr_bridge_done_fn done;
+    osr_bridge_progress_fn progress;
     void *payload;
 };
 
@@ -53,7 +57,7 @@ static void maybe_finish(struct osr_bridge *b)
     json_error_t jerr;
     json_t *j = NULL;
 
-    if (b->out_fd >= 0 || b->err_fd >= 0)
+    if (b->out_fd >= 0 || b->err_fd >= 0 || b->prog_fd >= 0)
         return;
     close_fd(b, &b->in_fd);            /* the child is gone: what it did not read is dropped */
     if (!b->exited && b->pid_fd < 0) { /* no pidfd: the pipes are closed, so it is ending */
@@ -140,6 +144,51 @@ static void on_pipe(osr_loop *loop, int fd, short revents, void *payload)
     maybe_finish(b);
 }
 
+/* One progress line: {"done":n,"total":m,"message":"..."}; anything else is ignored. */
+static void progress_line(struct osr_bridge *b, const char *line, size_t len)
+{
+    json_t *j = json_loadb(line, len, 0, NULL);
+    json_t *done = json_object_get(j, "done"), *total = json_object_get(j, "total");
+    const char *msg = json_string_value(json_object_get(j, "message"));
+
+    if (json_is_number(done) && json_number_value(done) > b->prog_last && !b->cancelled) {
+        b->prog_last = json_number_value(done);
+        b->progress(b->prog_last, json_is_number(total) ? json_number_value(total) : 0, msg,
+                    b->payload);
+    }
+    json_decref(j);
+}
+
+/* The progress pipe: complete lines are reported; a line longer than the buffer is
+ * dropped whole. */
+static void on_progress(osr_loop *loop, int fd, short revents, void *payload)
+{
+    struct osr_bridge *b = payload;
+    char chunk[4096];
+    ssize_t n = read(fd, chunk, sizeof(chunk));
+
+    OSR_UNUSED(loop);
+    OSR_UNUSED(revents);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n <= 0) {
+        close_fd(b, &b->prog_fd);
+        maybe_finish(b);
+        return;
+    }
+    for (ssize_t i = 0; i < n; i++) {
+        if (chunk[i] == '\n') {
+            if (b->prog_len < sizeof(b->prog))
+                progress_line(b, b->prog, b->prog_len);
+            b->prog_len = 0;
+        } else if (b->prog_len < sizeof(b->prog)) {
+            b->prog[b->prog_len++] = chunk[i];
+        } else {
+            b->prog_len = sizeof(b->prog) + 1; /* too long: skip to the end of the line */
+        }
+    }
+}
+
 static void on_exit_fd(osr_loop *loop, int fd, short revents, void *payload)
 {
     struct osr_bridge *b = payload;
@@ -183,32 +232,42 @@ static void on_timeout(osr_loop *loop, void *payload)
     terminate(b);
 }
 
-/* The environment of the child: ours, with OSIRIS_CORRELATION_ID set. */
-static char **child_env(const char *correlation_id, char **own)
+/* The child's progress descriptor (see core/progress.h). */
+#define PROGRESS_FD 3
+
+/* The environment of the child: ours, with OSIRIS_CORRELATION_ID set and
+ * OSIRIS_PROGRESS_FD set when there is a progress pipe (else removed). */
+static char **child_env(const char *correlation_id, bool progress, char *own[2])
 {
     size_t n = 0, k = 0;
     char **env;
 
     while (environ[n])
         n++;
-    env = osr_xcalloc(n + 2, sizeof(*env));
+    env = osr_xcalloc(n + 3, sizeof(*env));
     for (size_t i = 0; i < n; i++) {
-        if (strncmp(environ[i], "OSIRIS_CORRELATION_ID=", 22) != 0)
+        if (strncmp(environ[i], "OSIRIS_CORRELATION_ID=", 22) != 0 &&
+            strncmp(environ[i], "OSIRIS_PROGRESS_FD=", 19) != 0)
             env[k++] = environ[i];
     }
-    *own = osr_xasprintf("OSIRIS_CORRELATION_ID=%s", correlation_id ? correlation_id : "");
-    env[k++] = *own;
+    own[0] = osr_xasprintf("OSIRIS_CORRELATION_ID=%s", correlation_id ? correlation_id : "");
+    env[k++] = own[0];
+    if (progress) {
+        own[1] = osr_xasprintf("OSIRIS_PROGRESS_FD=%d", PROGRESS_FD);
+        env[k++] = own[1];
+    }
     env[k] = NULL;
     return env;
 }
 
-static int spawn(struct osr_bridge *b, char *const argv[], const char *cwd,
-                 const char *correlation_id, int in, int out[2], int err[2])
+static int spawn(struct osr_bridge *b, char *const argv[], const struct osr_bridge_opts *o, int in,
+                 int out[2], int err[2], int prog)
 {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     sigset_t none, defaults;
-    char *exe = osr_fs_exe_path(), *own = NULL, **env = child_env(correlation_id, &own);
+    char *exe = osr_fs_exe_path(), *own[2] = {NULL, NULL};
+    char **env = child_env(o->correlation_id, prog >= 0, own);
     char **args;
     size_t argc = 0;
     int rc;
@@ -237,14 +296,17 @@ static int spawn(struct osr_bridge *b, char *const argv[], const char *cwd,
         posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, out[1], 1);
     posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-    if (cwd)
-        posix_spawn_file_actions_addchdir_np(&fa, cwd);
+    if (prog >= 0) /* never PROGRESS_FD itself: pipes are made above it (see start) */
+        posix_spawn_file_actions_adddup2(&fa, prog, PROGRESS_FD);
+    if (o->cwd)
+        posix_spawn_file_actions_addchdir_np(&fa, o->cwd);
     rc = exe ? posix_spawn(&b->pid, exe, &fa, &attr, args, env) : ENOENT;
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     free(args);
     free(env);
-    free(own);
+    free(own[0]);
+    free(own[1]);
     free(exe);
     if (rc != 0) {
         errno = rc;
@@ -253,69 +315,87 @@ static int spawn(struct osr_bridge *b, char *const argv[], const char *cwd,
     return 0;
 }
 
-struct osr_bridge *osr_bridge_start_input(osr_loop *loop, char *const argv[], const char *cwd,
-                                          const char *correlation_id, long timeout_ms,
-                                          size_t max_output, const char *input, size_t input_len,
-                                          osr_bridge_done_fn done, void *payload)
+/* A pipe whose ends are both above PROGRESS_FD, so a dup2 onto it never meets itself. */
+static int pipe_above(int p[2])
+{
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        if (p[i] <= PROGRESS_FD) {
+            int moved = fcntl(p[i], F_DUPFD_CLOEXEC, PROGRESS_FD + 1);
+            close(p[i]);
+            p[i] = moved;
+        }
+    }
+    return p[0] < 0 || p[1] < 0 ? -1 : 0;
+}
+
+static void close_pair(int p[2])
+{
+    for (int i = 0; i < 2; i++)
+        if (p[i] >= 0)
+            close(p[i]);
+}
+
+/* The read end of a child pipe, non-blocking and watched by the loop. */
+static int watch(struct osr_bridge *b, int fd, osr_loop_fd_cb fn)
+{
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    osr_loop_add_fd(b->loop, fd, POLLIN, fn, b);
+    return fd;
+}
+
+struct osr_bridge *osr_bridge_start(osr_loop *loop, char *const argv[],
+                                    const struct osr_bridge_opts *o)
 {
     struct osr_bridge *b = osr_xcalloc(1, sizeof(*b));
-    int out[2] = {-1, -1}, err[2] = {-1, -1}, in[2] = {-1, -1};
+    int out[2] = {-1, -1}, err[2] = {-1, -1}, in[2] = {-1, -1}, prog[2] = {-1, -1};
 
     b->loop = loop;
-    b->out_fd = b->err_fd = b->pid_fd = b->in_fd = -1;
-    b->done = done;
-    b->payload = payload;
-    osr_buf_init(&b->out, max_output);
+    b->out_fd = b->err_fd = b->pid_fd = b->in_fd = b->prog_fd = -1;
+    b->done = o->done;
+    b->progress = o->progress;
+    b->payload = o->payload;
+    b->prog_last = -1;
+    osr_buf_init(&b->out, o->max_output);
     errno = 0;
-    if ((input && pipe2(in, O_CLOEXEC) < 0) || pipe2(out, O_CLOEXEC) < 0 ||
-        pipe2(err, O_CLOEXEC) < 0 || spawn(b, argv, cwd, correlation_id, in[0], out, err) < 0) {
+    if ((o->input && pipe_above(in) < 0) || pipe_above(out) < 0 || pipe_above(err) < 0 ||
+        (o->progress && pipe_above(prog) < 0) || spawn(b, argv, o, in[0], out, err, prog[1]) < 0) {
         if (errno && !osr_error_last()[0])
             osr_error_set_errno(-OSR_EIO, "cannot create pipes for the delegated command");
-        for (int i = 0; i < 2; i++) {
-            if (out[i] >= 0)
-                close(out[i]);
-            if (err[i] >= 0)
-                close(err[i]);
-            if (in[i] >= 0)
-                close(in[i]);
-        }
+        close_pair(out);
+        close_pair(err);
+        close_pair(in);
+        close_pair(prog);
         osr_buf_dispose(&b->out);
         free(b);
         return NULL;
     }
     close(out[1]);
     close(err[1]);
-    b->out_fd = out[0];
-    b->err_fd = err[0];
-    fcntl(b->out_fd, F_SETFL, O_NONBLOCK);
-    fcntl(b->err_fd, F_SETFL, O_NONBLOCK);
-    if (input) {
+    b->out_fd = watch(b, out[0], on_pipe);
+    b->err_fd = watch(b, err[0], on_pipe);
+    if (o->progress) {
+        close(prog[1]);
+        b->prog_fd = watch(b, prog[0], on_progress);
+    }
+    if (o->input) {
         close(in[0]);
         b->in_fd = in[1];
         fcntl(b->in_fd, F_SETFL, O_NONBLOCK);
-        b->input = osr_xmalloc(input_len ? input_len : 1);
-        memcpy(b->input, input, input_len);
-        b->input_len = input_len;
+        b->input = osr_xmalloc(o->input_len ? o->input_len : 1);
+        memcpy(b->input, o->input, o->input_len);
+        b->input_len = o->input_len;
         osr_loop_add_fd(loop, b->in_fd, POLLOUT, on_stdin, b);
     }
     b->pid_fd = (int)syscall(SYS_pidfd_open, b->pid, 0);
-    osr_loop_add_fd(loop, b->out_fd, POLLIN, on_pipe, b);
-    osr_loop_add_fd(loop, b->err_fd, POLLIN, on_pipe, b);
     if (b->pid_fd >= 0) {
         fcntl(b->pid_fd, F_SETFD, FD_CLOEXEC);
         osr_loop_add_fd(loop, b->pid_fd, POLLIN, on_exit_fd, b);
     }
-    if (timeout_ms > 0)
-        b->timer = osr_loop_add_timer(loop, (uint64_t)timeout_ms, on_timeout, b);
+    if (o->timeout_ms > 0)
+        b->timer = osr_loop_add_timer(loop, (uint64_t)o->timeout_ms, on_timeout, b);
     return b;
-}
-
-struct osr_bridge *osr_bridge_start(osr_loop *loop, char *const argv[], const char *cwd,
-                                    const char *correlation_id, long timeout_ms, size_t max_output,
-                                    osr_bridge_done_fn done, void *payload)
-{
-    return osr_bridge_start_input(loop, argv, cwd, correlation_id, timeout_ms, max_output, NULL, 0,
-                                  done, payload);
 }
 
 void osr_bridge_cancel(struct osr_bridge *b)

@@ -28,18 +28,29 @@ struct osr_bridge_result {
 };
 
 typedef void (*osr_bridge_done_fn)(const struct osr_bridge_result *r, void *payload);
+/* A progress line of the child: `done` of `total` (0: unknown), with a message or NULL.
+ * Values that do not move forward are dropped, so the caller sees a rising series. */
+typedef void (*osr_bridge_progress_fn)(double done, double total, const char *message,
+                                       void *payload);
 
-/* Starts `argv` (argv[0] is ignored: this executable runs). Returns NULL with the last
+struct osr_bridge_opts {
+    const char *cwd;            /* working directory of the child */
+    const char *correlation_id; /* passed as OSIRIS_CORRELATION_ID */
+    long timeout_ms;            /* 0: none */
+    size_t max_output;          /* the most of stdout kept; past it the answer is dropped */
+    const char *input;          /* NULL: stdin is /dev/null; else copied and fed through a pipe */
+    size_t input_len;
+    osr_bridge_done_fn done;         /* required */
+    osr_bridge_progress_fn progress; /* NULL: the child gets no progress channel */
+    void *payload;                   /* passed to both callbacks */
+};
+
+/* Starts `argv` (argv[0] is ignored: this executable runs). When `progress` is set the
+ * child finds a pipe's write end in OSIRIS_PROGRESS_FD and writes one JSON line per step
+ * ({"done":n,"total":m,"message":"..."}, see core/progress.h). Returns NULL with the last
  * error set when the child cannot be started. */
-struct osr_bridge *osr_bridge_start(osr_loop *loop, char *const argv[], const char *cwd,
-                                    const char *correlation_id, long timeout_ms, size_t max_output,
-                                    osr_bridge_done_fn done, void *payload);
-/* Like osr_bridge_start, with `input` (copied) written to the child's stdin through a pipe
- * instead of /dev/null: large or private arguments never go through argv. */
-struct osr_bridge *osr_bridge_start_input(osr_loop *loop, char *const argv[], const char *cwd,
-                                          const char *correlation_id, long timeout_ms,
-                                          size_t max_output, const char *input, size_t input_len,
-                                          osr_bridge_done_fn done, void *payload);
+struct osr_bridge *osr_bridge_start(osr_loop *loop, char *const argv[],
+                                    const struct osr_bridge_opts *o);
 /* Ends the child (TERM, then KILL); `done` is not called. Frees the call once the child is
  * reaped, which may be later, on the loop. */
 void osr_bridge_cancel(struct osr_bridge *b);

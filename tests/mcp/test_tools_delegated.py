@@ -78,6 +78,23 @@ check(e["status"] == "success" and e["result"]["connections"]["sqlite"]["demo"][
 e = env_of(call("discovery_request", {"connection": "@sqlite.demo", "samples": 2}))
 check(e["status"] == "success" and len(e["result"]["tables"]) == 4
       and all(len(t["samples"]) == 2 for t in e["result"]["tables"]), f"discovery: {json.dumps(e)[:600]}")
+# Progress: the child's progress lines arrive as notifications/progress for the request's
+# token, rising, before the response.
+s.send({"jsonrpc": "2.0", "id": 30, "method": "tools/call",
+        "params": {"name": "discovery_request", "_meta": {"progressToken": "disc-1"},
+                   "arguments": {"connection": "@sqlite.demo", "refresh": True}}})
+notes = []
+while True:
+    m = s.recv(20)
+    if m is None or m.get("id") == 30:
+        break
+    if m.get("method") == "notifications/progress":
+        notes.append(m["params"])
+done = [n["progress"] for n in notes]
+check(m is not None and not m["result"].get("isError")
+      and all(n["progressToken"] == "disc-1" and n["total"] == 4 for n in notes)
+      and done == [1, 2, 3, 4] and "4 tables" in notes[2]["message"],
+      f"discovery progress forwarded: {notes}")
 # Resources: the discovery artifacts the child wrote, drafts, the static texts; paths are
 # contained.
 disc_id = e["result"]["discovery_id"]

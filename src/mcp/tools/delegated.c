@@ -75,6 +75,14 @@ static void on_cancel(osr_mcp_req *req, void *payload)
     free(p);
 }
 
+/* The child's progress lines become notifications/progress of the request. */
+static void on_progress(double done, double total, const char *message, void *payload)
+{
+    struct pending *p = payload;
+
+    osr_mcp_req_progress(p->call.req, done, total, message);
+}
+
 /* Runs `osiris mcp <argv...> --base-path BASE --json` for the tool `name`, with `input` (may
  * be NULL) on its stdin. */
 static void delegate_input(osr_mcp_req *req, json_t *args, struct osr_mcp_tools *t,
@@ -89,9 +97,18 @@ static void delegate_input(osr_mcp_req *req, json_t *args, struct osr_mcp_tools 
     osr_strv_push(argv, "--json");
     v = osr_xcalloc(argv->n + 1, sizeof(*v)); /* NULL-terminated */
     memcpy(v, argv->v, argv->n * sizeof(*v));
-    p->bridge = osr_bridge_start_input(osr_mcp_req_loop(req), v, t->base_path,
-                                       osr_mcp_req_correlation_id(req), t->timeout_ms,
-                                       t->max_output, input, input ? strlen(input) : 0, on_done, p);
+    p->bridge = osr_bridge_start(osr_mcp_req_loop(req), v,
+                                 &(struct osr_bridge_opts){
+                                     .cwd = t->base_path,
+                                     .correlation_id = osr_mcp_req_correlation_id(req),
+                                     .timeout_ms = t->timeout_ms,
+                                     .max_output = t->max_output,
+                                     .input = input,
+                                     .input_len = input ? strlen(input) : 0,
+                                     .done = on_done,
+                                     .progress = on_progress,
+                                     .payload = p,
+                                 });
     if (!p->bridge) {
         osr_tool_fail(&p->call, "SUBPROCESS_ERROR", "MCP/SPAWN", NULL, NULL, "%s",
                       osr_error_last());
