@@ -211,7 +211,9 @@ static const char *tool_of(const char *words)
                                          {"mcp connections doctor", "connections_doctor"},
                                          {"mcp discovery run", "discovery_request"},
                                          {"mcp memory capture", "memory_capture"},
-                                         {"mcp compile", "oml_compile"}};
+                                         {"mcp compile", "oml_compile"},
+                                         {"mcp aiop list", "aiop_list"},
+                                         {"mcp aiop show", "aiop_show"}};
 
     for (size_t i = 0; i < OSR_ARRAY_LEN(map); i++) {
         if (strcmp(map[i][0], words) == 0)

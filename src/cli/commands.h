@@ -21,6 +21,8 @@ int osr_cmd_compile(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_mcp_run(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_logs_audit(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_memory_capture(struct osr_cli *cli, int argc, char **argv);
+int osr_cmd_aiop_list(struct osr_cli *cli, int argc, char **argv);
+int osr_cmd_aiop_show(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_mcp_clients(struct osr_cli *cli, int argc, char **argv);
 struct osr_config;
 struct osr_connections;

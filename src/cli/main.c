@@ -34,6 +34,8 @@ static const struct command commands[] = {
     {"mcp discovery run", osr_cmd_discovery_run, "discovery run, for the MCP server"},
     {"mcp compile", osr_cmd_compile, "compile, for the MCP server"},
     {"mcp memory capture", osr_cmd_memory_capture, "store a session's learnings, redacted"},
+    {"mcp aiop list", osr_cmd_aiop_list, "the runs that left an AI Operation Package"},
+    {"mcp aiop show", osr_cmd_aiop_show, "the AI Operation Package of one run"},
     {"logs audit", osr_cmd_logs_audit, "check the hash chain of the MCP audit files"},
 };
 

@@ -222,6 +222,19 @@ char *osr_path_absolute(const char *path, const char *base)
     return joined;
 }
 
+int osr_fs_contained(const char *path, const char *root, char *real)
+{
+    char real_root[PATH_MAX];
+    size_t n;
+
+    if (!realpath(path, real) || !realpath(root, real_root))
+        return -1;
+    n = strlen(real_root);
+    if (n == 1) /* the root is / */
+        return real[1] != '\0';
+    return strncmp(real, real_root, n) == 0 && real[n] == '/';
+}
+
 char *osr_path_dirname(const char *path)
 {
     const char *slash = strrchr(path, '/');

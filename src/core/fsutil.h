@@ -29,6 +29,10 @@ char *osr_path_join(const char *a, const char *b);
 char *osr_path_absolute(const char *path, const char *base);
 /* The directory part of `path` (owned). */
 char *osr_path_dirname(const char *path);
+/* Whether `path`, with symbolic links followed, lies strictly inside `root` (also
+ * resolved): 1 inside (its resolved form in `real`, PATH_MAX bytes), 0 outside, -1 when
+ * either does not exist. */
+int osr_fs_contained(const char *path, const char *root, char *real);
 /* The directory of the running executable (owned), or NULL. */
 char *osr_fs_exe_dir(void);
 /* A data directory shipped with the executable (owned), or NULL: $env when set, else

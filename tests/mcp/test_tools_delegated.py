@@ -185,6 +185,76 @@ r = call("discovery_request", {"connection": "--help"})
 check(r["result"].get("isError") is True and "pattern" in r["result"]["content"][0]["text"],
       f"no option through a connection argument: {r}")
 
+# aiop_list / aiop_show read the run index and the packages it points at; records whose
+# package is missing or lies outside the workspace are left out; bad lines are skipped.
+e = env_of(call("aiop_list"))
+check(e["status"] == "success" and e["result"] == {"runs": [], "count": 0, "truncated": False},
+      f"no runs yet: {e}")
+index_dir = os.path.join(ws, ".osiris", "index")
+os.makedirs(index_dir, exist_ok=True)
+outside = os.path.join(tmp, "elsewhere")
+os.makedirs(outside, exist_ok=True)
+open(os.path.join(outside, "aiop.json"), "w").write("{}")
+
+
+def run_record(rid, pipeline, profile, status, aiop_dir):
+    return json.dumps({"run_id": rid, "pipeline": pipeline, "profile": profile, "status": status,
+                       "started_at": "2026-11-24T10:00:0%sZ" % rid[-1], "duration_ms": 12,
+                       "rows": 5, "aiop_dir": aiop_dir})
+
+
+for rid, pipeline, card in [("run-1", "orders", True), ("run-2", "orders", False),
+                            ("run-3", "customers", True)]:
+    d = os.path.join(ws, "aiop", pipeline, rid)
+    os.makedirs(d, exist_ok=True)
+    json.dump({"run": {"run_id": rid, "status": "success"}, "narrative": {"text": f"{rid} done"}},
+              open(os.path.join(d, "aiop.json"), "w"))
+    if card:
+        open(os.path.join(d, "run-card.md"), "w").write(f"## {pipeline} {rid}\n")
+os.makedirs(os.path.join(ws, "aiop", "orders", "escape"), exist_ok=True)
+os.symlink(os.path.join(outside, "aiop.json"), os.path.join(ws, "aiop", "orders", "escape", "aiop.json"))
+with open(os.path.join(index_dir, "runs.jsonl"), "w") as f:
+    f.write(run_record("run-1", "orders", "dev", "success", "aiop/orders/run-1") + "\n")
+    f.write("not json\n")
+    f.write(run_record("run-2", "orders", "prod", "failed", "aiop/orders/run-2") + "\n")
+    f.write(run_record("run-9", "orders", "dev", "success", "aiop/orders/run-9") + "\n")  # no package
+    f.write(run_record("run-4", "orders", "dev", "success", "../elsewhere") + "\n")
+    f.write(run_record("run-5", "orders", "dev", "success", "aiop/orders/escape") + "\n")
+    f.write(run_record("run-3", "customers", "dev", "success", "aiop/customers/run-3") + "\n")
+    f.write('{"run_id": "run-6", "pipel')  # a torn last line
+e = env_of(call("aiop.list"))
+runs = e["result"]["runs"]
+check(e["status"] == "success" and [r["run_id"] for r in runs] == ["run-3", "run-2", "run-1"]
+      and runs[0]["run_card_path"].endswith("aiop/customers/run-3/run-card.md")
+      and runs[1]["run_card_path"] is None and e["_meta"]["tool"] == "aiop_list",
+      f"aiop_list: newest first, only packages inside the workspace: {e}")
+e = env_of(call("aiop_list", {"pipeline": "orders", "limit": 1}))
+check([r["run_id"] for r in e["result"]["runs"]] == ["run-2"] and e["result"]["truncated"] is True,
+      f"filter and limit: {e}")
+e = env_of(call("aiop_list", {"profile": "dev", "pipeline": "orders"}))
+check([r["run_id"] for r in e["result"]["runs"]] == ["run-1"], f"profile filter: {e}")
+e = env_of(call("osiris.aiop.show", {"run_id": "run-3"}))
+check(e["status"] == "success" and e["result"]["aiop"]["narrative"]["text"] == "run-3 done"
+      and e["result"]["run"]["pipeline"] == "customers", f"aiop_show: {e}")
+for rid, code in [("run-9", "NOT_FOUND"), ("run-4", "NOT_FOUND"), ("run-5", "NOT_FOUND"),
+                  ("nope", "NOT_FOUND")]:
+    e = env_of(call("aiop_show", {"run_id": rid}))
+    check(e["status"] == "error" and e["error_code"] == code and e["error"]["code"] == "AIOP/NOT_FOUND",
+          f"aiop_show {rid}: {e}")
+r = call("aiop_show", {"run_id": "../run-1"})
+check(r["result"].get("isError") is True and "pattern" in r["result"]["content"][0]["text"],
+      f"a run id with a path is refused by the schema: {r}")
+r = call("aiop_show", {})
+check(r["result"].get("isError") is True and "run_id" in r["result"]["content"][0]["text"],
+      f"run_id is required: {r}")
+out = subprocess.run([OSIRIS, "mcp", "aiop", "show", "--run", "run-1", "--base-path", ws],
+                     capture_output=True, text=True, env=env)
+check(out.returncode == 0 and out.stdout == "## orders run-1\n", f"the human form prints the run card: {out}")
+out = subprocess.run([OSIRIS, "mcp", "aiop", "list", "--limit", "0", "--base-path", ws, "--json"],
+                     capture_output=True, text=True, env=env)
+check(out.returncode == 2 and json.loads(out.stdout)["error"]["code"] == "CLI/BAD_VALUE",
+      f"--limit checked: {out}")
+
 # Twenty calls at once: every one answered, by id.
 for i in range(20):
     s.send({"jsonrpc": "2.0", "id": 1000 + i, "method": "tools/call",

@@ -44,8 +44,8 @@ tools = s.request(1, "tools/list")["result"]["tools"]
 check([t["name"] for t in tools] == ["connections_list", "connections_doctor", "discovery_request",
                                      "components_list", "usecases_list", "oml_schema_get",
                                      "oml_validate", "oml_save", "guide_start", "memory_capture",
-                                     "oml_compile", "pipeline_run"],
-      f"canonical names in order: {tools}")
+                                     "aiop_list", "aiop_show", "oml_compile", "pipeline_run"],
+      f"canonical names in order: {[t['name'] for t in tools]}")
 for t in tools:
     check(t.get("title") and t.get("description") and t["inputSchema"]["type"] == "object"
           and t["outputSchema"]["required"] == ["status", "_meta"]

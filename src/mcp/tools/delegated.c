@@ -31,7 +31,11 @@ static void on_done(const struct osr_bridge_result *r, void *payload)
     } else if (json_is_object(r->json) && json_is_string(status) &&
                strcmp(json_string_value(status), "error") == 0) {
         json_t *e = json_object_get(r->json, "error");
-        osr_tool_fail(&p->call, osr_tool_error_code(r->exit_code, "SUBPROCESS_ERROR"),
+        const char *code = json_string_value(json_object_get(e, "code"));
+        size_t n = code ? strlen(code) : 0;
+        bool missing = n > 10 && strcmp(code + n - 10, "/NOT_FOUND") == 0;
+        osr_tool_fail(&p->call,
+                      missing ? "NOT_FOUND" : osr_tool_error_code(r->exit_code, "SUBPROCESS_ERROR"),
                       json_string_value(json_object_get(e, "code"))
                           ? json_string_value(json_object_get(e, "code"))
                           : "MCP/CHILD_ERROR",
@@ -282,4 +286,45 @@ void osr_tool_oml_compile(osr_mcp_req *req, json_t *args, void *payload)
         free(text);
     }
     delegate_input(req, args, payload, "oml_compile", &argv, content);
+}
+
+void osr_tool_aiop_list(osr_mcp_req *req, json_t *args, void *payload)
+{
+    struct osr_strv argv = OSR_STRV_INIT;
+    json_t *limit = json_object_get(args, "limit");
+    const char *opts[] = {"pipeline", "profile"};
+    char n[32];
+
+    osr_strv_push(&argv, "osiris");
+    osr_strv_push(&argv, "mcp");
+    osr_strv_push(&argv, "aiop");
+    osr_strv_push(&argv, "list");
+    for (size_t i = 0; i < OSR_ARRAY_LEN(opts); i++) {
+        const char *v = json_string_value(json_object_get(args, opts[i]));
+        if (v) {
+            char *flag = osr_xasprintf("--%s", opts[i]);
+            osr_strv_push(&argv, flag);
+            osr_strv_push(&argv, v);
+            free(flag);
+        }
+    }
+    if (json_is_integer(limit)) {
+        snprintf(n, sizeof(n), "%lld", (long long)json_integer_value(limit));
+        osr_strv_push(&argv, "--limit");
+        osr_strv_push(&argv, n);
+    }
+    delegate(req, args, payload, "aiop_list", &argv);
+}
+
+void osr_tool_aiop_show(osr_mcp_req *req, json_t *args, void *payload)
+{
+    struct osr_strv argv = OSR_STRV_INIT;
+
+    osr_strv_push(&argv, "osiris");
+    osr_strv_push(&argv, "mcp");
+    osr_strv_push(&argv, "aiop");
+    osr_strv_push(&argv, "show");
+    osr_strv_push(&argv, "--run");
+    osr_strv_push(&argv, json_string_value(json_object_get(args, "run_id")));
+    delegate(req, args, payload, "aiop_show", &argv);
 }

@@ -81,15 +81,14 @@ static void refuse(osr_mcp_req *req, const char *uri, const char *why)
 static void serve_file(osr_mcp_req *req, const char *uri, const char *root, const char *rel,
                        const char *mime)
 {
-    char *path = osr_path_join(root, rel), real[PATH_MAX], real_root[PATH_MAX];
+    char *path = osr_path_join(root, rel), real[PATH_MAX];
     struct osr_buf text;
-    size_t n;
+    int inside = osr_fs_contained(path, root, real);
 
-    if (!realpath(path, real)) {
+    if (inside < 0) {
         osr_mcp_req_error(req, OSR_RPC_RESOURCE_NOT_FOUND, "Resource not found",
                           json_pack("{s:s}", "uri", uri));
-    } else if (!realpath(root, real_root) || strncmp(real, real_root, n = strlen(real_root)) != 0 ||
-               real[n] != '/') {
+    } else if (!inside) {
         refuse(req, uri, "the file lies outside its directory");
     } else if (osr_fs_read_file(&text, real, 16u << 20) < 0) {
         osr_mcp_req_error(req, OSR_RPC_RESOURCE_NOT_FOUND, "Resource not readable",

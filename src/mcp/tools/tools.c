@@ -435,6 +435,27 @@ static const struct tool_def defs[] = {
      "[\"object\",\"string\"]},\"description\":\"What to remember\"}},\"required\":["
      "\"session_id\",\"consent\",\"events\"],\"additionalProperties\":false}",
      osr_tool_memory_capture},
+    {"aiop_list",
+     "List run packages",
+     "The runs that left an AI Operation Package (what happened, evidence, the DAG), newest "
+     "first: run id, pipeline, profile, status, start, duration and rows. Read one with "
+     "aiop_show.",
+     {"aiop.list", "osiris.aiop.list"},
+     "{\"type\":\"object\",\"properties\":{\"pipeline\":{\"type\":\"string\","
+     "\"pattern\":\"^[^-]\",\"description\":\"Only runs of this pipeline slug\"},\"profile\":{"
+     "\"type\":\"string\",\"pattern\":\"^[^-]\",\"description\":\"Only runs of this "
+     "profile\"},\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":10000,"
+     "\"default\":100}},\"additionalProperties\":false}",
+     osr_tool_aiop_list},
+    {"aiop_show",
+     "Show a run package",
+     "The AI Operation Package of one run (from aiop_list): its evidence (events, metrics, "
+     "errors), semantic (the DAG), narrative and metadata layers, with the index record.",
+     {"aiop.show", "osiris.aiop.show"},
+     "{\"type\":\"object\",\"properties\":{\"run_id\":{\"type\":\"string\","
+     "\"pattern\":\"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$\",\"description\":\"A run id from "
+     "aiop_list\"}},\"required\":[\"run_id\"],\"additionalProperties\":false}",
+     osr_tool_aiop_show},
     {"oml_compile",
      "Compile a pipeline",
      "Validates and compiles a pipeline (a workspace file, e.g. a saved draft, or its text) "

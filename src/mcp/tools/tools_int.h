@@ -29,6 +29,8 @@ void osr_tool_connections_doctor(osr_mcp_req *req, json_t *args, void *payload);
 void osr_tool_discovery_request(osr_mcp_req *req, json_t *args, void *payload);
 void osr_tool_memory_capture(osr_mcp_req *req, json_t *args, void *payload);
 void osr_tool_oml_compile(osr_mcp_req *req, json_t *args, void *payload);
+void osr_tool_aiop_list(osr_mcp_req *req, json_t *args, void *payload);
+void osr_tool_aiop_show(osr_mcp_req *req, json_t *args, void *payload);
 
 /* Resources and the authoring prompt (resources.c); texts read from `res_dir`. */
 int osr_mcp_resources_register(osr_mcp_server *s, struct osr_mcp_tools *t, const char *res_dir);
