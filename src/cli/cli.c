@@ -98,9 +98,43 @@ void osr_cli_dispose(struct osr_cli *cli)
     osr_strv_dispose(&cli->args);
 }
 
+/* Whether every real number in `j` survives printing with 15 significant digits. */
+static bool short_reals_exact(json_t *j)
+{
+    const char *k;
+    json_t *v;
+    size_t i;
+    char text[32];
+
+    switch (json_typeof(j)) {
+    case JSON_REAL:
+        snprintf(text, sizeof(text), "%.15g", json_real_value(j));
+        return strtod(text, NULL) == json_real_value(j);
+    case JSON_OBJECT:
+        json_object_foreach(j, k, v)
+        {
+            if (!short_reals_exact(v))
+                return false;
+        }
+        return true;
+    case JSON_ARRAY:
+        json_array_foreach(j, i, v)
+        {
+            if (!short_reals_exact(v))
+                return false;
+        }
+        return true;
+    default:
+        return true;
+    }
+}
+
 void osr_cli_print_json(json_t *doc)
 {
-    json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+    /* 15 digits reads well (0.64, not 0.64000000000000001); a document with a value that
+     * 15 digits would change (sample data, 1.7976931348623157e308) gets 17, which is exact. */
+    json_dumpf(doc, stdout,
+               JSON_INDENT(2) | JSON_REAL_PRECISION(short_reals_exact(doc) ? 15 : 17));
     fputc('\n', stdout);
     fflush(stdout);
     json_decref(doc);
