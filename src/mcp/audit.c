@@ -3,9 +3,10 @@
  */
 #include "mcp/audit.h"
 #include "core/alloc.h"
-#include "core/fsutil.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/fsutil.h"
+#include "core/mask.h"
 #include "core/sha256.h"
 
 #include <errno.h>
@@ -240,4 +241,54 @@ json_t *osr_mcp_audit_verify(const char *dir)
     free(adir);
     return json_pack("{s:o, s:I, s:o}", "files", files, "lines", (json_int_t)lines, "broken",
                      broken);
+}
+
+#define AUDIT_TEXT_MAX 256
+
+/* What the audit keeps of one string argument (new reference). */
+static json_t *string_form(json_t *v)
+{
+    char hex[65], *red;
+    json_t *form;
+
+    if (json_string_length(v) > AUDIT_TEXT_MAX) {
+        osr_sha256_hex(json_string_value(v), json_string_length(v), hex);
+        return json_pack("{s:I, s:s}", "bytes", (json_int_t)json_string_length(v), "sha256", hex);
+    }
+    red = osr_redact_text(json_string_value(v), NULL);
+    form = json_string(red);
+    free(red);
+    return form;
+}
+
+/* Replaces, in place, every string inside `j` by its string_form. */
+static void audit_form(json_t *j)
+{
+    const char *k;
+    json_t *v;
+    size_t i;
+
+    json_object_foreach(j, k, v)
+    {
+        if (json_is_string(v))
+            json_object_set_new(j, k, string_form(v)); /* replacing a value keeps the walk */
+        else
+            audit_form(v);
+    }
+    json_array_foreach(j, i, v)
+    {
+        if (json_is_string(v))
+            json_array_set_new(j, i, string_form(v));
+        else
+            audit_form(v);
+    }
+}
+
+json_t *osr_mcp_audit_arguments(json_t *args)
+{
+    json_t *copy = json_deep_copy(args);
+
+    osr_mask_json(copy, NULL);
+    audit_form(copy);
+    return copy;
 }

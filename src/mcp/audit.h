@@ -28,6 +28,11 @@ void osr_mcp_audit(const struct osr_mcp_logs *l, json_t *line);
 /* Appends `line` (stolen) to the telemetry file, with timestamp and transport added. */
 void osr_mcp_telemetry(const struct osr_mcp_logs *l, json_t *line);
 
+/* The form of a call's arguments the audit line keeps (new reference): secret-like keys
+ * masked, short strings redacted as free text, and any string over 256 bytes (a pipeline's
+ * text, a list of events) replaced by {"bytes":N,"sha256":"..."}, so no text the
+ * assistant sent can carry a secret into the audit file and no line grows with it. */
+json_t *osr_mcp_audit_arguments(json_t *args);
 /* Whether today's audit file has a line that mentions `correlation_id`. */
 bool osr_mcp_audited(const struct osr_mcp_logs *l, const char *correlation_id);
 /* Checks the chain of every audit file of `dir` (mcp_logs_dir): returns

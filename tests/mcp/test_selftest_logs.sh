@@ -49,13 +49,18 @@ expect_eq "$hits" 1 "cache hit recorded: one hit after one miss"
 rate=$(grep -h "cache_hit\|cache_miss" "$logs"/telemetry/telemetry-*.jsonl | awk '/cache_hit/{h++} /cache_miss/{m++} END{print "Hit rate:", h/(h+m)*100"%"}')
 expect_eq "$rate" "Hit rate: 50%" "the guide's hit-rate recipe"
 
-# A line longer than any read buffer (100 KB of arguments) chains like the others.
+# A line longer than any read buffer (about 100 KB of arguments: 500 short strings) chains
+# like the others; a long text argument is kept as its size and hash.
+names=$(jq -nc '[range(500) | "@postgres.c\(.)" + ("x" * 190)]')
 big=$(head -c 100000 /dev/zero | tr '\0' x)
 printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' \
-    "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"oml_validate\",\"arguments\":{\"oml_content\":\"# $big\"}}}" \
-    '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"components_list","arguments":{}}}' |
+    "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"guide_start\",\"arguments\":{\"intent\":\"a long list\",\"known_connections\":$names}}}" \
+    "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"oml_validate\",\"arguments\":{\"oml_content\":\"# $big\"}}}" \
+    '{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"components_list","arguments":{}}}' |
     "$OSR" mcp run --base-path "$ws" >/dev/null 2>&1
-expect_eq "$(tail -n 2 "$audit" | head -n 1 | wc -c | awk '$1 > 100000 {print "long"}')" long "a 100 KB audit line was written"
+expect_eq "$(tail -n 3 "$audit" | head -n 1 | wc -c | awk '$1 > 100000 {print "long"}')" long "a 100 KB audit line was written"
+expect_eq "$(tail -n 2 "$audit" | head -n 1 | jq -c '.arguments.oml_content | [.bytes, (.sha256 | length)]')" \
+    "[100002,64]" "a long text argument is audited as its size and hash"
 
 # The chain: intact, then broken by an edit, an inserted and a removed line.
 run_osr logs audit --verify --base-path "$ws" --json

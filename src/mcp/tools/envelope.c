@@ -23,9 +23,8 @@ void osr_tool_call_begin(struct osr_tool_call *c, osr_mcp_req *req, const char *
     c->tool = tool;
     c->started_ms = osr_now_ms();
     c->bytes_in = text ? strlen(text) : 0;
-    c->args = json_deep_copy(args);
+    c->args = osr_mcp_audit_arguments(args);
     c->stderr_tail = NULL;
-    osr_mask_json(c->args, NULL);
     free(text);
 }
 
