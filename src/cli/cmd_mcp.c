@@ -10,6 +10,7 @@
 #include "core/fsutil.h"
 #include "core/loop.h"
 #include "mcp/audit.h"
+#include "mcp/bridge.h"
 #include "mcp/fixtures.h"
 #include "mcp/http.h"
 #include "mcp/instructions.h"
@@ -147,6 +148,17 @@ static int serve(struct osr_cli *cli, const struct mcp_opts *o, const struct osr
         }
     }
     osr_loop_run(st.loop);
+    /* Shutting down: end the sessions (their calls are cancelled, their children get
+     * SIGTERM, SIGKILL two seconds later) and run the loop until every child is reaped. */
+    if (st.stdio)
+        osr_mcp_stdio_shutdown(st.stdio);
+    osr_mcp_http_stop(st.http);
+    st.http = NULL;
+    while (osr_bridge_live() > 0) {
+        osr_loop_resume(st.loop); /* the stdio hook stops it again each time */
+        if (osr_loop_run_once(st.loop, 100) < 0)
+            break;
+    }
 done:
     osr_mcp_stdio_free(st.stdio);
     osr_mcp_http_stop(st.http);
@@ -239,6 +251,9 @@ int osr_cli_mcp_tool(struct osr_cli *cli, const char *words,
     args = json_array();
     for (int i = 0; i < argc; i++)
         json_array_append_new(args, json_string(argv[i]));
+    json_t *form = osr_mcp_audit_arguments(args);
+    json_decref(args);
+    args = form;
     osr_diags_init(&d);
     if (osr_config_load(&cfg, &d, cli->base_path) == 0) {
         /* Same form as the server's: 8 hex characters of a session, then the call's

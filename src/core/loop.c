@@ -140,6 +140,11 @@ void osr_loop_stop(osr_loop *loop)
     loop->stop = true;
 }
 
+void osr_loop_resume(osr_loop *loop)
+{
+    loop->stop = false;
+}
+
 bool osr_loop_stopping(const osr_loop *loop)
 {
     return loop->stop;

@@ -37,6 +37,8 @@ void osr_loop_add_hooks(osr_loop *loop, osr_loop_hook_cb prepare, osr_loop_hook_
 /* Asks the loop to return after the current iteration. Safe from callbacks only. */
 void osr_loop_stop(osr_loop *loop);
 bool osr_loop_stopping(const osr_loop *loop);
+/* Undoes osr_loop_stop, so the loop can run again (to finish work after a stop). */
+void osr_loop_resume(osr_loop *loop);
 /* Runs until osr_loop_stop() or until nothing is left to wait for. */
 int osr_loop_run(osr_loop *loop);
 /* Runs one iteration, waiting at most `max_wait_ms` (-1: as long as needed). */

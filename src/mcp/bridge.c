@@ -41,6 +41,13 @@ struct osr_bridge {
     void *payload;
 };
 
+static size_t live; /* children started and not yet reaped (the loop is single-threaded) */
+
+size_t osr_bridge_live(void)
+{
+    return live;
+}
+
 static void close_fd(struct osr_bridge *b, int *fd)
 {
     if (*fd < 0)
@@ -84,6 +91,7 @@ static void maybe_finish(struct osr_bridge *b)
     osr_buf_dispose(&b->out);
     free(b->input);
     free(b);
+    live--;
 }
 
 /* Writes the input to the child's stdin as it drains; closes it when all is written. */
@@ -388,6 +396,7 @@ struct osr_bridge *osr_bridge_start(osr_loop *loop, char *const argv[],
         b->input_len = o->input_len;
         osr_loop_add_fd(loop, b->in_fd, POLLOUT, on_stdin, b);
     }
+    live++;
     b->pid_fd = (int)syscall(SYS_pidfd_open, b->pid, 0);
     if (b->pid_fd >= 0) {
         fcntl(b->pid_fd, F_SETFD, FD_CLOEXEC);

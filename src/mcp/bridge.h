@@ -54,5 +54,8 @@ struct osr_bridge *osr_bridge_start(osr_loop *loop, char *const argv[],
 /* Ends the child (TERM, then KILL); `done` is not called. Frees the call once the child is
  * reaped, which may be later, on the loop. */
 void osr_bridge_cancel(struct osr_bridge *b);
+/* How many children are not yet reaped: a server shutting down runs its loop until this is
+ * 0, so every cancelled child is reaped and its call freed. */
+size_t osr_bridge_live(void);
 
 #endif
