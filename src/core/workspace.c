@@ -20,7 +20,7 @@ struct dir_spec {
 
 static const struct dir_spec dirs[] = {
     {"pipelines", 0755},
-    {"pipelines/drafts", 0755},
+    {"pipelines/drafts", 0700}, /* what assistants wrote: private like the MCP logs */
     {"build", 0755},
     {"run_logs", 0755},
     {"aiop", 0755},
