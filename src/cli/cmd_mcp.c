@@ -134,7 +134,9 @@ static int serve(struct osr_cli *cli, const struct mcp_opts *o, const struct osr
         goto done;
     }
     if (strcmp(o->transport, "stdio") == 0) {
-        st.stdio = osr_mcp_stdio_new(server, 0, 1, limit);
+        /* After end of input, calls in flight get their timeout and the kill grace. */
+        st.stdio =
+            osr_mcp_stdio_new(server, 0, 1, limit, ((long)cfg->mcp.tool_timeout_s + 3) * 1000);
         osr_loop_add_hooks(st.loop, NULL, stdio_check, &st);
     } else {
         struct osr_mcp_http_opts ho = {.listen = o->listen ? o->listen : cfg->mcp.listen,

@@ -24,6 +24,9 @@ struct osr_mcp_stdio {
     bool discarding;     /* the current line passed max_line */
     size_t discarded;
     bool in_closed, out_broken;
+    long drain_ms; /* after end of input, how long calls in flight may still finish */
+    uint64_t drain_timer;
+    bool drain_over;
     struct osr_buf out; /* bytes not yet written */
     size_t out_off;
     bool out_watched;
@@ -141,12 +144,35 @@ static void take_bytes(osr_mcp_stdio *t, const char *p, size_t n)
     }
 }
 
-void osr_mcp_stdio_shutdown(osr_mcp_stdio *t)
+static void on_drain_over(osr_loop *loop, void *payload)
+{
+    osr_mcp_stdio *t = payload;
+
+    OSR_UNUSED(loop);
+    t->drain_timer = 0;
+    t->drain_over = true;
+}
+
+/* Stops reading; the session lives on until its calls in flight have answered. */
+static void end_input(osr_mcp_stdio *t)
 {
     if (t->in_closed)
         return;
     t->in_closed = true;
     osr_loop_remove_fd(t->loop, t->in_fd);
+    if (t->drain_ms > 0)
+        t->drain_timer = osr_loop_add_timer(t->loop, (uint64_t)t->drain_ms, on_drain_over, t);
+    else
+        t->drain_over = true;
+}
+
+void osr_mcp_stdio_shutdown(osr_mcp_stdio *t)
+{
+    end_input(t);
+    if (t->drain_timer) {
+        osr_loop_cancel_timer(t->loop, t->drain_timer);
+        t->drain_timer = 0;
+    }
     if (t->session) {
         osr_mcp_session_free(t->session);
         t->session = NULL;
@@ -167,13 +193,14 @@ static void on_input(osr_loop *loop, int fd, short revents, void *payload)
     if (n <= 0) {
         if (t->line.len && !t->discarding)
             end_line(t); /* a last message without its newline still counts */
-        osr_mcp_stdio_shutdown(t);
+        end_input(t);
         return;
     }
     take_bytes(t, buf, (size_t)n);
 }
 
-osr_mcp_stdio *osr_mcp_stdio_new(osr_mcp_server *s, int in_fd, int out_fd, size_t max_line)
+osr_mcp_stdio *osr_mcp_stdio_new(osr_mcp_server *s, int in_fd, int out_fd, size_t max_line,
+                                 long drain_ms)
 {
     osr_mcp_stdio *t = osr_xcalloc(1, sizeof(*t));
     struct osr_mcp_sink sink = {sink_send, t};
@@ -183,6 +210,7 @@ osr_mcp_stdio *osr_mcp_stdio_new(osr_mcp_server *s, int in_fd, int out_fd, size_
     t->in_fd = in_fd;
     t->out_fd = out_fd;
     t->max_line = max_line;
+    t->drain_ms = drain_ms;
     osr_buf_init(&t->line, max_line);
     osr_buf_init(&t->out, OUT_QUEUE_MAX);
     set_nonblock(in_fd);
@@ -206,7 +234,12 @@ void osr_mcp_stdio_free(osr_mcp_stdio *t)
 
 bool osr_mcp_stdio_finished(const osr_mcp_stdio *t)
 {
-    return t->in_closed && (t->out.len == 0 || t->out_broken);
+    if (!t->in_closed)
+        return false;
+    if (t->out_broken)
+        return true; /* nobody is reading: what is in flight has no one to answer */
+    return (t->drain_over || !t->session || osr_mcp_session_inflight(t->session) == 0) &&
+           t->out.len == 0;
 }
 
 osr_mcp_session *osr_mcp_stdio_session(osr_mcp_stdio *t)
