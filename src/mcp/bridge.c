@@ -308,7 +308,12 @@ static int spawn(struct osr_bridge *b, char *const argv[], const struct osr_brid
         posix_spawn_file_actions_adddup2(&fa, prog, PROGRESS_FD);
     if (o->cwd)
         posix_spawn_file_actions_addchdir_np(&fa, o->cwd);
-    rc = exe ? posix_spawn(&b->pid, exe, &fa, &attr, args, env) : ENOENT;
+    /* /proc/self/exe, resolved in the child, is this very binary even when the file has
+     * been replaced or removed since the server started (an upgrade): server and child
+     * always run the same version. */
+    rc = exe ? posix_spawn(&b->pid, access("/proc/self/exe", X_OK) == 0 ? "/proc/self/exe" : exe,
+                           &fa, &attr, args, env)
+             : ENOENT;
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     free(args);

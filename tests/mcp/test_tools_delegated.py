@@ -317,6 +317,25 @@ for out in (err,):
     check(CANARY_ENV not in out, "no secret on stderr")
 sanitizer_clean(err, "server")
 
+# An upgrade replaces the binary under a running server: its children still run the
+# server's own version (the executable removed from disk).
+copy = os.path.join(tmp, "osiris-old")
+shutil.copy(OSIRIS, copy)
+src = os.path.dirname(os.path.abspath(OSIRIS))
+u = Stdio.__new__(Stdio)
+u.p = subprocess.Popen([copy, "mcp", "run", *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE,
+                       env=dict(env, OSIRIS_COMPONENTS_DIR=os.path.join(src, "components"),
+                                OSIRIS_RESOURCES_DIR=os.path.join(src, "resources")))
+u.buf = b""
+u.initialize()
+os.unlink(copy)
+r = u.request(2, "tools/call", {"name": "connections_list", "arguments": {}}, 30)
+check(r["result"]["structuredContent"]["status"] == "success",
+      f"delegated call after the binary was removed: {json.dumps(r)[:300]}")
+rc, uerr = u.close(timeout=10)
+sanitizer_clean(uerr, "server whose binary was removed")
+
 # The server alone under strace (no -f: the children may open .env, the server must not).
 # LeakSanitizer cannot run under ptrace, so this short session does without it.
 check(strace is not None, "strace is installed (scripts/setup)")
