@@ -3,8 +3,8 @@
 the discovery that `osiris discovery run --tables 'scale.*' --samples 10` does: list the
 tables of schema `scale`, describe each (columns), fetch 10 rows of each.
 
-    discovery_client.py --peer dbhub|toolbox --mode per-table|bulk [--runs N]
-                        [--inflight K] [--schema S] [--samples N] -- SERVER_CMD...
+    discovery_client.py --peer dbhub|toolbox|osiris --mode per-table|bulk|tool|cached|list
+                        [--runs N] [--inflight K] [--schema S] [--samples N] -- SERVER_CMD...
 
 Each run starts a fresh server process (its environment is this one's), then:
   start-up  spawn -> `initialize` answered -> `notifications/initialized` -> `tools/list`
@@ -18,6 +18,14 @@ Modes:
              Toolbox list_tables detailed, which takes no schema and describes the tables
              of every user schema, the client keeping those of the schema), then 1
              execute_sql per table: 1 + tables calls.
+  tool       (osiris) 1 discovery_request call that lists, describes, counts and samples
+             every table of the schema (`tables: "schema.*"`, refresh: no cache);
+  cached     (osiris) the same call answered from the discovery cache (a first call,
+             outside the timing, fills it);
+  list       each server's cheapest "what can I reach" call, --calls N times one after
+             another in one session: osiris connections_list (a child process per call),
+             DBHub search_objects for schema names, Toolbox list_schemas; work_ms is
+             then the median call and p95_ms is reported too.
 The sample is `SELECT * FROM "schema"."table" ORDER BY "<first described column>" LIMIT N`
 (in the scale schema the first column is the primary key `id`, which Osiris orders by).
 --inflight K keeps up to K calls of a phase outstanding at once (1: one call at a time, as
@@ -240,6 +248,36 @@ def tb_nrows(res):
     return len(texts(res))
 
 
+# ---- Osiris: discovery_request does the whole discovery in one call (in a child)
+
+def osiris_disc(schema, samples, refresh):
+    return ("discovery_request", {"connection": "@postgres.main", "tables": f"{schema}.*",
+                                  "samples": samples, "refresh": refresh})
+
+
+def osiris_result(res):
+    env = res["structuredContent"]
+    if env.get("status") != "success":
+        raise SystemExit(f"discovery_client: osiris answered {json.dumps(env)[:500]}")
+    return env["result"]
+
+
+LIST_CALLS = {"osiris": ("connections_list", {}),
+              "dbhub": ("search_objects", {"object_type": "schema", "detail_level": "names"}),
+              "toolbox": ("list_schemas", {})}
+
+
+def list_run(peer, args):
+    times = []
+    for _ in range(args.calls):
+        t0 = time.perf_counter()
+        peer.call_many([LIST_CALLS[args.peer]], 1)
+        times.append((time.perf_counter() - t0) * 1e3)
+    times.sort()
+    return {"work_ms": round(statistics.median(times), 3),
+            "p95_ms": round(times[int(len(times) * 0.95)], 3), "calls": peer.calls}
+
+
 def one_run(args, cmd, log):
     t0 = time.perf_counter()
     peer = Peer(cmd, log)
@@ -253,11 +291,37 @@ def one_run(args, cmd, log):
         tools = peer.request("tools/list", {})
         names = {t["name"] for t in tools["result"]["tools"]}
         need = {"dbhub": {"search_objects", "execute_sql"},
-                "toolbox": {"list_tables", "execute_sql"}}[args.peer]
+                "toolbox": {"list_tables", "execute_sql"},
+                "osiris": {"discovery_request", "connections_list"}}[args.peer]
+        if args.mode == "list":
+            need = {LIST_CALLS[args.peer][0]}
         if not need <= names:
             raise SystemExit(f"discovery_client: the server lacks {sorted(need - names)}")
+        if args.mode == "cached":
+            peer.call_many([osiris_disc(args.schema, args.samples, False)], 1)
+            peer.calls = 0
         t_ready = time.perf_counter()
+        if args.mode == "list":
+            return dict(list_run(peer, args), startup_ms=round((t_ready - t0) * 1e3, 2))
         s = args.schema
+        if args.peer == "osiris":
+            res = osiris_result(peer.call_many([osiris_disc(s, args.samples,
+                                                            args.mode == "tool")], 1)[0])
+            t_done = time.perf_counter()
+            want_cache = "miss" if args.mode == "tool" else "hit"
+            tables = res["tables"]
+            if res.get("cache") != want_cache:
+                raise SystemExit(f"discovery_client: osiris cache {res.get('cache')}, expected {want_cache}")
+            if args.expect_tables and len(tables) != args.expect_tables:
+                raise SystemExit(f"discovery_client: {len(tables)} tables, expected {args.expect_tables}")
+            if any(len(t.get("samples", [])) != args.samples or not t["columns"] for t in tables):
+                raise SystemExit("discovery_client: osiris left a table without columns or samples")
+            return {"startup_ms": round((t_ready - t0) * 1e3, 2),
+                    "work_ms": round((t_done - t_ready) * 1e3, 2), "describe_ms": 0,
+                    "sample_ms": 0, "calls": peer.calls, "tables": len(tables),
+                    "columns": sum(len(t["columns"]) for t in tables),
+                    "rows": sum(len(t["samples"]) for t in tables),
+                    "response_bytes": peer.bytes}
         if args.peer == "dbhub":
             if args.mode == "per-table":
                 tables = dbhub_tables(peer.call_many([dbhub_list(s)], 1)[0])
@@ -304,8 +368,10 @@ def one_run(args, cmd, log):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--peer", choices=["dbhub", "toolbox"], required=True)
-    ap.add_argument("--mode", choices=["per-table", "bulk"], default="per-table")
+    ap.add_argument("--peer", choices=["dbhub", "toolbox", "osiris"], required=True)
+    ap.add_argument("--mode", choices=["per-table", "bulk", "tool", "cached", "list"],
+                    default="per-table")
+    ap.add_argument("--calls", type=int, default=200)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--inflight", type=int, default=1)
     ap.add_argument("--schema", default="scale")
