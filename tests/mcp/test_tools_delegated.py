@@ -91,6 +91,10 @@ while True:
     if m.get("method") == "notifications/progress":
         notes.append(m["params"])
 done = [n["progress"] for n in notes]
+text = m["result"]["content"][0]["text"]
+check(json.loads(text) == m["result"]["structuredContent"]
+      and m["result"]["structuredContent"]["_meta"]["bytes_out"] == len(text.encode()),
+      "a large answer: the text item is the envelope, bytes_out its size")
 check(m is not None and not m["result"].get("isError")
       and all(n["progressToken"] == "disc-1" and n["total"] == 4 for n in notes)
       and done == [1, 2, 3, 4] and "4 tables" in notes[2]["message"],

@@ -78,6 +78,32 @@ static size_t with_own_digits(size_t len0)
     return n;
 }
 
+/* `text` (owned, the envelope dumped with "bytes_out":0) with the 0 replaced by `out`:
+ * _meta is the envelope's last member, so its "bytes_out":0 is the last one in the text.
+ * Saves dumping a large result twice. */
+static char *splice_bytes_out(char *text, size_t out, json_t *env)
+{
+    static const char mark[] = "\"bytes_out\":0,\"tool\":";
+    size_t len0 = strlen(text), head;
+    char *at = NULL, *p = text, num[32], *spliced;
+    int n;
+
+    while ((p = strstr(p, mark)))
+        at = p++;
+    if (!at) { /* not with the member order of answer(); dump again to be exact */
+        free(text);
+        return json_dumps(env, JSON_COMPACT);
+    }
+    head = (size_t)(at - text) + sizeof("\"bytes_out\":") - 1;
+    n = snprintf(num, sizeof(num), "%zu", out);
+    spliced = osr_xmalloc(len0 + (size_t)n);
+    memcpy(spliced, text, head);
+    memcpy(spliced + head, num, (size_t)n);
+    memcpy(spliced + head + n, text + head + 1, len0 - head); /* the rest and its NUL */
+    free(text);
+    return spliced;
+}
+
 static void answer(struct osr_tool_call *c, json_t *env, bool is_error)
 {
     json_t *meta =
@@ -85,14 +111,15 @@ static void answer(struct osr_tool_call *c, json_t *env, bool is_error)
                   "duration_ms", (json_int_t)(osr_now_ms() - c->started_ms), "bytes_in",
                   (json_int_t)c->bytes_in, "bytes_out", (json_int_t)0, "tool", c->tool);
     char *text;
+    size_t out;
 
     json_object_set_new(env, "_meta", meta);
     /* bytes_out is the size of the envelope as sent, its own figure included: measured with
      * "0" in its place, then grown by the figure's extra digits. */
     text = json_dumps(env, JSON_COMPACT);
-    json_object_set_new(meta, "bytes_out", json_integer((json_int_t)with_own_digits(strlen(text))));
-    free(text);
-    text = json_dumps(env, JSON_COMPACT);
+    out = with_own_digits(strlen(text));
+    json_object_set_new(meta, "bytes_out", json_integer((json_int_t)out));
+    text = splice_bytes_out(text, out, env);
     if (logs)
         log_call(c, env);
     json_decref(c->args);
