@@ -84,6 +84,7 @@ static void maybe_finish(struct osr_bridge *b)
         r.err = b->err_len > ERR_TAIL ? b->err + b->err_len - ERR_TAIL : b->err;
         r.exit_code = WIFEXITED(b->status) ? WEXITSTATUS(b->status) : -1;
         r.timed_out = b->timed_out;
+        r.too_large = osr_buf_failed(&b->out);
         r.json = j;
         b->done(&r, b->payload);
         json_decref(j);

@@ -24,6 +24,7 @@ struct osr_bridge_result {
     int exit_code;   /* the child's exit status, or -1 when a signal ended it */
     bool timed_out;  /* the timeout ended it */
     json_t *json;    /* stdout parsed as one JSON document (borrowed), or NULL */
+    bool too_large;  /* stdout passed max_output and was dropped */
     const char *err; /* the last part of stderr (at most 2 KiB) */
 };
 

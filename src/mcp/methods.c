@@ -365,7 +365,8 @@ static void m_tools_call(osr_mcp_req *req, json_t *params)
     if (!t) {
         snprintf(msg, sizeof(msg), "Unknown tool: %.200s", name);
         return osr_mcp_req_error(req, OSR_RPC_INVALID_PARAMS, msg,
-                                 json_pack("{s:s}", "tool", name));
+                                 json_pack("{s:s, s:s}", "tool", name, "suggest",
+                                           "tools/list names the tools this server has"));
     }
     if (args && !json_is_object(args) && !json_is_null(args))
         return osr_mcp_req_error(req, OSR_RPC_INVALID_PARAMS,

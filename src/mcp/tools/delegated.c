@@ -14,6 +14,7 @@
 struct pending {
     struct osr_tool_call call;
     struct osr_bridge *bridge;
+    const struct osr_mcp_tools *tools;
 };
 
 static void on_done(const struct osr_bridge_result *r, void *payload)
@@ -24,7 +25,13 @@ static void on_done(const struct osr_bridge_result *r, void *payload)
     if (r->timed_out || !json_is_object(r->json) ||
         (json_is_string(status) && strcmp(json_string_value(status), "error") == 0))
         p->call.stderr_tail = osr_redact_text(r->err, NULL); /* for the audit line */
-    if (r->timed_out) {
+    if (r->too_large) {
+        osr_tool_fail(&p->call, "POLICY_ERROR", "POLICY/PAYLOAD_TOO_LARGE", NULL,
+                      "narrow the request (fewer tables or samples), or raise "
+                      "mcp.payload_limit_mb in osiris.yaml",
+                      "the answer of %s exceeds the payload limit of %zu bytes and was dropped",
+                      p->call.tool, p->tools->max_output);
+    } else if (r->timed_out) {
         osr_tool_fail(&p->call, "TIMEOUT_ERROR", "MCP/TIMEOUT", NULL,
                       "raise mcp.tool_timeout_s in osiris.yaml, or narrow the request",
                       "%s did not finish in time and was stopped", p->call.tool);
@@ -96,6 +103,7 @@ static void delegate_input(osr_mcp_req *req, json_t *args, struct osr_mcp_tools 
     char **v;
 
     osr_tool_call_begin(&p->call, req, name, args);
+    p->tools = t;
     osr_strv_push(argv, "--base-path");
     osr_strv_push(argv, t->base_path);
     osr_strv_push(argv, "--json");
