@@ -1,20 +1,10 @@
 """Load helpers: a server's children, descriptors and RSS from /proc; percentiles as the
 guide computes them (sorted, element floor(n * q), no interpolation)."""
 import os
+import sys
 
-
-def children(pid):
-    kids = []
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open(f"/proc/{d}/stat") as f:
-                    rest = f.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(rest[1]) == pid:
-                kids.append((int(d), rest[0]))
-    return kids
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "mcp"))
+from mcplib import children  # noqa: E402,F401  (re-exported for the load tests)
 
 
 def fds(pid):

@@ -56,6 +56,20 @@ def settle(pid, want_fds=None):
     return children(pid), fds(pid)
 
 
+def after_burst(what, b, pid, base_fds, base_rss):
+    """The checks after burst b: no child, descriptors back, RSS kept after the warm-up.
+    Returns the RSS baseline (set at the last warm-up burst)."""
+    kids, n = settle(pid, base_fds)
+    check(kids == [], f"{what} burst {b}: every child reaped: {kids}")
+    check(n == base_fds, f"{what} burst {b}: descriptors back to {base_fds}: {n}")
+    rss = rss_kib(pid)
+    if b == WARM - 1:
+        return rss
+    if b >= WARM:
+        check(rss <= base_rss + RSS_SLACK_KIB, f"{what} burst {b}: RSS {rss} KiB vs {base_rss} KiB")
+    return base_rss
+
+
 def summary(name, seq, load):
     figures[name] = {"sequential_p50_ms": round(pct(seq, 0.5), 2),
                      "sequential_p95_ms": round(pct(seq, 0.95), 2),
@@ -94,16 +108,9 @@ for b in range(BURSTS):
     corr = {m["result"]["structuredContent"]["_meta"]["correlation_id"] for m in got.values() if ok(m)}
     check(len(got) == BURST and all(ok(m) for m in got.values()) and len(corr) == BURST,
           f"stdio burst {b}: {len(got)} answers, {len(corr)} distinct correlation ids")
-    kids, n = settle(pid, base_fds)
-    check(kids == [], f"stdio burst {b}: every child reaped: {kids}")
-    check(n == base_fds, f"stdio burst {b}: descriptors back to {base_fds}: {n}")
-    rss = rss_kib(pid)
-    if b == WARM - 1:
-        base_rss = rss
-    elif b >= WARM:
-        check(rss <= base_rss + RSS_SLACK_KIB, f"stdio burst {b}: RSS {rss} KiB vs {base_rss} KiB")
+    base_rss = after_burst("stdio", b, pid, base_fds, base_rss)
 summary("stdio", seq, load)
-figures["stdio"]["rss_kib"] = rss
+figures["stdio"]["rss_kib"] = rss_kib(pid)
 check(s.request(9, "ping").get("result") == {}, "stdio: still serving")
 rc, err = s.close(timeout=20)
 check(rc == 0, f"stdio: clean exit: {rc}")
@@ -161,16 +168,9 @@ for b in range(BURSTS):
           f"{[v[:2] for v in out.values() if v not in good][:3]}")
     if b:
         load += [v[2] for v in good]
-    kids, n = settle(pid, base_fds)
-    check(kids == [], f"HTTP burst {b}: every child reaped: {kids}")
-    check(n == base_fds, f"HTTP burst {b}: descriptors back to {base_fds}: {n}")
-    rss = rss_kib(pid)
-    if b == WARM - 1:
-        base_rss = rss
-    elif b >= WARM:
-        check(rss <= base_rss + RSS_SLACK_KIB, f"HTTP burst {b}: RSS {rss} KiB vs {base_rss} KiB")
+    base_rss = after_burst("HTTP", b, pid, base_fds, base_rss)
 summary("http", seq, load)
-figures["http"]["rss_kib"] = rss
+figures["http"]["rss_kib"] = rss_kib(pid)
 rc, err = h.stop()
 sanitizer_clean(err, "HTTP server")
 print(json.dumps({"binary": OSIRIS, "cpus": os.cpu_count(), "burst": BURST, **figures}, indent=1))

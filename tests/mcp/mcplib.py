@@ -34,6 +34,22 @@ def sanitizer_clean(stderr_text, what):
           f"{what}: sanitizer report:\n{stderr_text[-3000:]}")
 
 
+def children(pid):
+    """[pid, ...] of the processes whose parent is pid (running or not yet reaped), from
+    /proc."""
+    kids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    rest = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(rest[1]) == pid:
+                kids.append(int(d))
+    return kids
+
+
 class Stdio:
     """A server over stdio with a line reader that has a timeout."""
 

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import time
 
-from mcplib import OSIRIS, HttpServer, Stdio, check, finish, sanitizer_clean
+from mcplib import OSIRIS, HttpServer, Stdio, check, children, finish, sanitizer_clean
 
 tmp = tempfile.mkdtemp()
 ws = os.path.join(tmp, "ws")
@@ -49,20 +49,6 @@ for old, new in [("tool_timeout_s: 30", "tool_timeout_s: 2"), ("payload_limit_mb
     text = text.replace(old, new)
 open(cfg, "w").write(text)
 env = dict(os.environ, BAD_PW="bad-input-secret-61c0")
-
-
-def children(pid):
-    kids = []
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open(f"/proc/{d}/stat") as f:
-                    rest = f.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(rest[1]) == pid:
-                kids.append(int(d))
-    return kids
 
 
 def wait_children(pid, want, timeout=10):

@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import time
 
-from mcplib import OSIRIS, Stdio, check, finish, sanitizer_clean
+from mcplib import OSIRIS, Stdio, check, children, finish, sanitizer_clean
 
 tmp = tempfile.mkdtemp()
 ws = os.path.join(tmp, "ws")
@@ -283,22 +283,6 @@ s.send({"jsonrpc": "2.0", "id": 77, "method": "tools/call",
         "params": {"name": "discovery_request", "arguments": {"connection": "@postgres.stuck"}}})
 time.sleep(0.5)
 server_pid = s.p.pid
-
-
-def children(pid):
-    """[pid, state] of every process whose parent is pid, from /proc."""
-    kids = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                rest = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(rest[1]) == pid:
-            kids.append([d, rest[0]])
-    return kids
 
 
 osiris_pid = server_pid

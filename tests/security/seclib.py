@@ -6,6 +6,7 @@ The canaries are the real passwords of the PostgreSQL and MariaDB test servers (
 start of scripts/test-servers) plus one secret that only the environment holds."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -149,6 +150,20 @@ def full_session(s):
                 "osiris://mcp/memory/sessions/sec.jsonl"]:
         got[uri] = t.req("resources/read", {"uri": uri})
     return t, got
+
+
+def traced_stdio(ws, trace, *strace_args):
+    """A server on `ws` run under strace (output in `trace`), as a Stdio. LeakSanitizer
+    cannot run traced, so it is off for this process."""
+    strace = shutil.which("strace")
+    check(strace is not None, "strace is installed (scripts/setup)")
+    s = Stdio.__new__(Stdio)
+    s.p = subprocess.Popen([strace or "strace", "-qq", *strace_args, "-o", trace, OSIRIS, "mcp",
+                            "run", "--base-path", ws], stdin=subprocess.PIPE,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           env=dict(server_env(), ASAN_OPTIONS="detect_leaks=0"))
+    s.buf = b""
+    return s
 
 
 def files_under(root, skip=()):

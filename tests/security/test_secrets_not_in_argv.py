@@ -1,25 +1,15 @@
 """No secret ever travels through a command line: every process the server starts (traced
 with strace -f on execve) has an argv without the databases' passwords, the environment's
 secret or an inline secret, while memory events and pipeline texts go through the child's
-stdin. Also, the server passes its environment to children but adds nothing secret."""
+stdin."""
 import os
 import re
-import shutil
-import subprocess
 
-from seclib import CANARIES, INLINE, OSIRIS, Stdio, check, finish, full_session, server_env, \
-    workspace
+from seclib import CANARIES, INLINE, check, finish, full_session, traced_stdio, workspace
 
-strace = shutil.which("strace")
-check(strace is not None, "strace is installed (scripts/setup)")
 ws = workspace()
 trace = os.path.join(os.path.dirname(ws), "exec.trace")
-env = dict(server_env(), ASAN_OPTIONS="detect_leaks=0")
-s = Stdio.__new__(Stdio)
-s.p = subprocess.Popen([strace, "-f", "-qq", "-s", "100000", "-e", "trace=execve", "-o", trace,
-                        OSIRIS, "mcp", "run", "--base-path", ws], stdin=subprocess.PIPE,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-s.buf = b""
+s = traced_stdio(ws, trace, "-f", "-s", "100000", "-e", "trace=execve")
 t, got = full_session(s)
 rc, err = s.close(timeout=60)
 check(rc == 0, f"clean exit: {rc} {err[-300:]}")
