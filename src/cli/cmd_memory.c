@@ -22,13 +22,6 @@ static const char usage[] =
     "--consent nothing is stored (exit 4). Files older than mcp.memory_retention_days are\n"
     "removed when the MCP server starts.\n";
 
-static bool session_ok(const char *id)
-{
-    size_t n = strlen(id);
-    return n > 0 && n <= 64 &&
-           strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
-}
-
 int osr_cmd_memory_capture(struct osr_cli *cli, int argc, char **argv)
 {
     const char *session = NULL;
@@ -56,7 +49,7 @@ int osr_cmd_memory_capture(struct osr_cli *cli, int argc, char **argv)
         return osr_cli_error(cli, OSR_EXIT_POLICY, "POLICY/CONSENT_REQUIRED",
                              "ask the user, then pass --consent (consent: true in the tool)",
                              "memory capture needs the user's consent; nothing was stored");
-    if (!session || !session_ok(session))
+    if (!session || !osr_name_ok(session, strlen(session), 64, false))
         return osr_cli_error(cli, OSR_EXIT_USAGE, "MEMORY/SESSION_ID",
                              "use letters, digits, '_' and '-', at most 64",
                              "--session-id is missing or not a valid session id");

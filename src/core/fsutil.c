@@ -222,6 +222,15 @@ char *osr_path_absolute(const char *path, const char *base)
     return joined;
 }
 
+bool osr_name_ok(const char *name, size_t len, size_t max, bool dots)
+{
+    const char *set = dots ? "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
+                           : "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
+
+    return name && len > 0 && len <= max && name[0] != '.' && strlen(name) == len &&
+           strspn(name, set) == len;
+}
+
 int osr_fs_contained(const char *path, const char *root, char *real)
 {
     char real_root[PATH_MAX];

@@ -29,6 +29,10 @@ char *osr_path_join(const char *a, const char *b);
 char *osr_path_absolute(const char *path, const char *base);
 /* The directory part of `path` (owned). */
 char *osr_path_dirname(const char *path);
+/* A name that is safe as one path component: `len` bytes (so an embedded NUL fails), 1 to
+ * `max`, of letters, digits, '_' and '-', and '.' when `dots` (never first). Drafts,
+ * memory session ids and run ids are checked with it. */
+bool osr_name_ok(const char *name, size_t len, size_t max, bool dots);
 /* Whether `path`, with symbolic links followed, lies strictly inside `root` (also
  * resolved): 1 inside (its resolved form in `real`, PATH_MAX bytes), 0 outside, -1 when
  * either does not exist. */

@@ -13,10 +13,7 @@
 
 bool osr_run_id_ok(const char *run_id)
 {
-    size_t n = run_id ? strlen(run_id) : 0;
-
-    return n > 0 && n <= 128 && run_id[0] != '.' &&
-           strspn(run_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == n;
+    return run_id && osr_name_ok(run_id, strlen(run_id), 128, true);
 }
 
 static bool str_field_is(json_t *rec, const char *key, const char *want)

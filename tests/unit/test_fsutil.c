@@ -361,6 +361,24 @@ static void test_exe_path(void **state)
     free(dir);
 }
 
+static void test_name_ok(void **state)
+{
+    (void)state;
+    assert_true(osr_name_ok("orders.yaml", 11, 100, true));
+    assert_true(osr_name_ok("run-2026_11.a", 13, 128, true));
+    assert_true(osr_name_ok("s-9_x", 5, 64, false));
+    assert_false(osr_name_ok("a.b", 3, 64, false));  /* no dots for session ids */
+    assert_false(osr_name_ok(".env", 4, 100, true)); /* hidden */
+    assert_false(osr_name_ok("..", 2, 100, true));
+    assert_false(osr_name_ok("a/b", 3, 100, true));
+    assert_false(osr_name_ok("a b", 3, 100, true));
+    assert_false(osr_name_ok("", 0, 100, true));
+    assert_false(osr_name_ok(NULL, 0, 100, true));
+    assert_false(osr_name_ok("abcd", 4, 3, true));     /* too long */
+    assert_false(osr_name_ok("ab\0cd", 5, 100, true)); /* an embedded NUL */
+    assert_false(osr_name_ok("caf\xc3\xa9", 5, 100, true));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -380,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_path_join),
         cmocka_unit_test(test_path_dirname),
         cmocka_unit_test(test_exe_path),
+        cmocka_unit_test(test_name_ok),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

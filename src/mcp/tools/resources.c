@@ -124,7 +124,7 @@ static void read_draft(osr_mcp_req *req, const char *uri, json_t *vars, void *pa
     struct osr_mcp_tools *t = payload;
     const char *name = json_string_value(json_object_get(vars, "filename"));
 
-    if (!name || !osr_tool_file_name_ok(name, strlen(name), 100))
+    if (!name || !osr_name_ok(name, strlen(name), 100, true))
         return refuse(req, uri,
                       "a draft name has letters, digits, '.', '_', '-' and no leading dot");
     serve_file(req, uri, t->drafts_dir, name, "application/yaml");
@@ -136,7 +136,7 @@ static void read_memory(osr_mcp_req *req, const char *uri, json_t *vars, void *p
     const char *id = json_string_value(json_object_get(vars, "session_id"));
     char *root, *rel;
 
-    if (!id || !osr_tool_file_name_ok(id, strlen(id), 64) || strchr(id, '.'))
+    if (!id || !osr_name_ok(id, strlen(id), 64, false))
         return refuse(req, uri, "a session id has letters, digits, '_' and '-'");
     root = osr_path_join(t->logs_dir, "memory");
     rel = osr_xasprintf("sessions/%s.jsonl", id);

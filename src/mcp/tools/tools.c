@@ -148,15 +148,9 @@ static void oml_validate(osr_mcp_req *req, json_t *args, void *payload)
 
 /* A draft file name: letters, digits, '.', '_' and '-', not starting with '.', ending in
  * .yaml or .yml (added when missing). NULL when the name cannot be one. */
-bool osr_tool_file_name_ok(const char *name, size_t len, size_t max)
-{
-    return len > 0 && len <= max && name[0] != '.' && strlen(name) == len &&
-           strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == len;
-}
-
 static char *draft_name(const char *name, size_t n)
 {
-    if (!osr_tool_file_name_ok(name, n, 100))
+    if (!osr_name_ok(name, n, 100, true))
         return NULL;
     if ((n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
         (n > 4 && strcmp(name + n - 4, ".yml") == 0))

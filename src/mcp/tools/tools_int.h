@@ -19,10 +19,6 @@ struct osr_mcp_tools {
     size_t max_output; /* mcp.payload_limit_mb: the most a child may print */
 };
 
-/* A file name the tools accept inside their directories: 1 to `max` bytes (`len`, so an
- * embedded NUL fails) of letters, digits, '.', '_' and '-', not starting with '.' (tools.c). */
-bool osr_tool_file_name_ok(const char *name, size_t len, size_t max);
-
 /* Delegated tools (delegated.c): each runs `osiris mcp ... --json` as a child. */
 void osr_tool_connections_list(osr_mcp_req *req, json_t *args, void *payload);
 void osr_tool_connections_doctor(osr_mcp_req *req, json_t *args, void *payload);
