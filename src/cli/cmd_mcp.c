@@ -201,6 +201,17 @@ int osr_cmd_mcp_run(struct osr_cli *cli, int argc, char **argv)
         return osr_cli_help(cli);
     osr_diags_init(&d);
     osr_config_load(&cfg, &d, cli->base_path);
+    if (d.errors) { /* a server on a half-understood configuration would surprise later */
+        osr_cli_print_diags(&d, OSR_SEV_ERROR);
+        rc = osr_cli_error(cli, OSR_EXIT_USAGE, "CONFIG/INVALID",
+                           "fix osiris.yaml; 'osiris validate' lists every problem",
+                           "%s has %zu error%s; the server does not start",
+                           cfg.file ? cfg.file : "osiris.yaml", (size_t)d.errors,
+                           d.errors == 1 ? "" : "s");
+        osr_config_dispose(&cfg);
+        osr_diags_dispose(&d);
+        return rc;
+    }
     if (selftest) {
         rc = osr_cli_mcp_selftest(cli, &cfg);
         osr_config_dispose(&cfg);

@@ -94,4 +94,11 @@ lines=$(cat "$logs"/audit/*.jsonl | wc -l)
 run_osr mcp clients --base-path "$ws"
 expect_contains "$OUT" '"mcpServers"' "human form prints the block"
 expect_eq "$(cat "$logs"/audit/*.jsonl | wc -l)" "$lines" "mcp clients is not a tool call"
+# A broken osiris.yaml stops the server at start, with the place of the error.
+bad=$(new_ws badcfg)
+printf 'mcp:\n  tool_timeout_s: 3\nmcp:\n  tool_timeout_s: 4\n' >"$bad/osiris.yaml"
+run_osr mcp run --base-path "$bad" </dev/null
+expect_eq "$RC" 2 "mcp run refuses an invalid osiris.yaml"
+expect_contains "$ERR" "osiris.yaml:3:1: error: duplicate key 'mcp'" "the error and its place"
+expect_contains "$ERR" "the server does not start" "what it means"
 finish
