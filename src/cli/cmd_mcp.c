@@ -18,6 +18,7 @@
 #include "mcp/stdio.h"
 #include "mcp/tools/envelope.h"
 #include "mcp/tools/tools.h"
+#include "mcp/worker.h"
 #include "version.h"
 
 #include <poll.h>
@@ -134,6 +135,7 @@ static int serve(struct osr_cli *cli, const struct mcp_opts *o, const struct osr
         rc = osr_cli_error(cli, OSR_EXIT_FAIL, "MCP/SIGNALS", NULL, "cannot watch signals");
         goto done;
     }
+    osr_worker_enable(st.loop, cfg->mcp.warm_worker);
     if (strcmp(o->transport, "stdio") == 0) {
         /* After end of input, calls in flight get their timeout and the kill grace. */
         st.stdio =
@@ -162,6 +164,7 @@ static int serve(struct osr_cli *cli, const struct mcp_opts *o, const struct osr
         if (osr_loop_run_once(st.loop, 100) < 0)
             break;
     }
+    osr_worker_stop();
 done:
     osr_mcp_stdio_free(st.stdio);
     osr_mcp_http_stop(st.http);

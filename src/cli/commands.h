@@ -9,6 +9,10 @@
 
 #include "cli/cli.h"
 
+/* The whole command line (dispatch.c): argv[0] is the program, the rest as typed. */
+int osr_cli_main(int argc, char **argv);
+/* `osiris mcp worker` (cmd_worker.c), started by `osiris mcp run`. */
+int osr_cmd_mcp_worker(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_init(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_validate(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_connections_list(struct osr_cli *cli, int argc, char **argv);

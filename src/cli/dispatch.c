@@ -1,5 +1,6 @@
 /*
- * main.c - the osiris command line: finds the command and hands over.
+ * dispatch.c - the osiris command line: finds the command and hands over (osr_cli_main,
+ * called by main.c and by the MCP server's warm worker for each delegated call).
  *
  * The command table is data: each row is the command words, the handler and a one-line
  * summary used by `osiris --help`. `--version` is answered before anything else is
@@ -34,6 +35,7 @@ static const struct command commands[] = {
     {"mcp discovery run", osr_cmd_discovery_run, "discovery run, for the MCP server"},
     {"mcp compile", osr_cmd_compile, "compile, for the MCP server"},
     {"mcp memory capture", osr_cmd_memory_capture, "store a session's learnings, redacted"},
+    {"mcp worker", osr_cmd_mcp_worker, "(started by mcp run) forks a process per delegated call"},
     {"mcp aiop list", osr_cmd_aiop_list, "the runs that left an AI Operation Package"},
     {"mcp aiop show", osr_cmd_aiop_show, "the AI Operation Package of one run"},
     {"logs audit", osr_cmd_logs_audit, "check the hash chain of the MCP audit files"},
@@ -131,7 +133,7 @@ static int print_version(bool json)
     return OSR_EXIT_OK;
 }
 
-int main(int argc, char **argv)
+int osr_cli_main(int argc, char **argv)
 {
     struct osr_cli cli = {.prog = "osiris"};
     char *pre[8];
@@ -168,7 +170,9 @@ int main(int argc, char **argv)
         memcpy(sub_argv + argc - i - n, pre, (size_t)npre * sizeof(*argv));
         snprintf(prog, sizeof(prog), "osiris %s", commands[c].words);
         cli.prog = prog;
-        if (strncmp(commands[c].words, "mcp ", 4) == 0 && strcmp(commands[c].words, "mcp run") != 0)
+        if (strncmp(commands[c].words, "mcp ", 4) == 0 &&
+            strcmp(commands[c].words, "mcp run") != 0 &&
+            strcmp(commands[c].words, "mcp worker") != 0)
             rc = osr_cli_mcp_tool(&cli, commands[c].words, commands[c].run, sub_argc, sub_argv);
         else
             rc = commands[c].run(&cli, sub_argc, sub_argv);

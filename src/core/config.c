@@ -156,6 +156,7 @@ static const struct field fields[] = {
     BOOL("mcp.telemetry_enabled", mcp.telemetry_enabled, 1),
     INT("mcp.tool_timeout_s", mcp.tool_timeout_s, 30, 1, 3600),
     ENUM("mcp.transport", mcp.transport, "stdio", transports),
+    BOOL("mcp.warm_worker", mcp.warm_worker, 1),
     ANY("pipeline"),
     ANY("validate"),
     ANY("validation"),

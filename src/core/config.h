@@ -50,7 +50,7 @@ struct osr_config {
         long long tool_timeout_s, payload_limit_mb, cache_ttl_hours, memory_retention_days;
         char *transport, *listen;
         struct osr_strv allowed_origins;
-        bool audit_enabled, telemetry_enabled;
+        bool audit_enabled, telemetry_enabled, warm_worker;
     } mcp;
     struct {
         bool enabled, run_card;

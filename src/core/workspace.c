@@ -75,6 +75,7 @@ static const char config_template[] =
     "  payload_limit_mb: 16                  # larger requests and responses are refused\n"
     "  cache_ttl_hours: 24\n"
     "  memory_retention_days: 30\n"
+    "  warm_worker: true                     # fork delegated calls from a worker (faster)\n"
     "\n"
     "aiop:\n"
     "  enabled: true\n"

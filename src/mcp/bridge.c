@@ -6,6 +6,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/fsutil.h"
+#include "mcp/worker.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +29,7 @@ struct osr_bridge {
     char *input;
     size_t input_len, input_off;
     bool exited, timed_out, cancelled;
+    bool via_worker; /* forked by the warm worker: not our child, its status comes from it */
     int status;
     struct osr_buf out;
     char err[ERR_TAIL * 2];
@@ -66,8 +68,8 @@ static void maybe_finish(struct osr_bridge *b)
 
     if (b->out_fd >= 0 || b->err_fd >= 0 || b->prog_fd >= 0)
         return;
-    close_fd(b, &b->in_fd);            /* the child is gone: what it did not read is dropped */
-    if (!b->exited && b->pid_fd < 0) { /* no pidfd: the pipes are closed, so it is ending */
+    close_fd(b, &b->in_fd); /* the child is gone: what it did not read is dropped */
+    if (!b->exited && b->pid_fd < 0 && !b->via_worker) { /* no pidfd: the pipes are closed */
         waitpid(b->pid, &b->status, 0);
         b->exited = true;
     }
@@ -212,6 +214,16 @@ static void on_exit_fd(osr_loop *loop, int fd, short revents, void *payload)
     maybe_finish(b);
 }
 
+/* The warm worker reports the end of a process it forked for us. */
+static void on_worker_exit(int status, void *payload)
+{
+    struct osr_bridge *b = payload;
+
+    b->exited = true;
+    b->status = status < 0 ? W_EXITCODE(0, SIGKILL) : status; /* unknown: as if killed */
+    maybe_finish(b);
+}
+
 static void on_kill(osr_loop *loop, void *payload)
 {
     struct osr_bridge *b = payload;
@@ -275,11 +287,28 @@ static int spawn(struct osr_bridge *b, char *const argv[], const struct osr_brid
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     sigset_t none, defaults;
-    char *exe = osr_fs_exe_path(), *own[2] = {NULL, NULL};
-    char **env = child_env(o->correlation_id, prog >= 0, own);
-    char **args;
+    struct osr_worker_call wc = {.kind = o->database ? OSR_WORKER_DB : OSR_WORKER_LIGHT,
+                                 .argv = argv,
+                                 .cwd = o->cwd,
+                                 .correlation_id = o->correlation_id,
+                                 .in_fd = in,
+                                 .out_fd = out[1],
+                                 .err_fd = err[1],
+                                 .progress_fd = prog,
+                                 .on_exit = on_worker_exit,
+                                 .payload = b};
+    char *exe, *own[2] = {NULL, NULL}, **env, **args;
     size_t argc = 0;
-    int rc;
+    int rc = osr_worker_spawn(&wc, &b->pid);
+
+    if (rc == 0) {
+        b->via_worker = true;
+        return 0;
+    }
+    if (rc == -2)
+        return osr_error_set(-OSR_EIO, "the warm worker failed while starting the command");
+    exe = osr_fs_exe_path();
+    env = child_env(o->correlation_id, prog >= 0, own);
 
     while (argv[argc])
         argc++;
@@ -403,7 +432,8 @@ struct osr_bridge *osr_bridge_start(osr_loop *loop, char *const argv[],
         osr_loop_add_fd(loop, b->in_fd, POLLOUT, on_stdin, b);
     }
     live++;
-    b->pid_fd = (int)syscall(SYS_pidfd_open, b->pid, 0);
+    if (!b->via_worker)
+        b->pid_fd = (int)syscall(SYS_pidfd_open, b->pid, 0);
     if (b->pid_fd >= 0) {
         fcntl(b->pid_fd, F_SETFD, FD_CLOEXEC);
         osr_loop_add_fd(loop, b->pid_fd, POLLIN, on_exit_fd, b);

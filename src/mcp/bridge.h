@@ -43,6 +43,7 @@ struct osr_bridge_opts {
     size_t input_len;
     osr_bridge_done_fn done;         /* required */
     osr_bridge_progress_fn progress; /* NULL: the child gets no progress channel */
+    bool database;                   /* the command connects to a database (see mcp/worker.h) */
     void *payload;                   /* passed to both callbacks */
 };
 

@@ -4,7 +4,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "mcp"))
-from mcplib import children  # noqa: E402,F401  (re-exported for the load tests)
+from mcplib import calls  # noqa: E402,F401  (re-exported for the load tests)
 
 
 def fds(pid):

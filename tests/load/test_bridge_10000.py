@@ -11,7 +11,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "mcp"))
 from mcplib import OSIRIS, Stdio, check, finish, sanitizer_clean  # noqa: E402
-from loadlib import children, fds, rss_kib  # noqa: E402
+from loadlib import calls, fds, rss_kib  # noqa: E402
 
 TOTAL = int(os.environ.get("OSR_BRIDGE_CALLS", "10000"))
 WINDOW = 32
@@ -74,9 +74,9 @@ check(not wrong, f"{len(wrong)} unexpected answers, e.g. {str(wrong[:2])[:400]}"
 check(answered + cancelled == TOTAL, f"{answered} answered + {cancelled} cancelled of {TOTAL}")
 time.sleep(0.5)
 deadline = time.time() + 5
-while children(pid) and time.time() < deadline:  # cancelled children end within 2 s
+while calls(pid) and time.time() < deadline:  # cancelled children end within 2 s
     time.sleep(0.1)
-check(children(pid) == [], f"no child left: {children(pid)}")
+check(calls(pid) == [], f"no child left: {calls(pid)}")
 check(fds(pid) == base_fds, f"descriptors {fds(pid)}, after {BASE_AT} calls {base_fds}")
 check(rss_kib(pid) <= base_rss + RSS_SLACK_KIB,
       f"RSS {rss_kib(pid)} KiB, after {BASE_AT} calls {base_rss} KiB")

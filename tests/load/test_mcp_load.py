@@ -17,7 +17,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "mcp"))
 from mcplib import OSIRIS, HttpServer, Stdio, check, finish, sanitizer_clean  # noqa: E402
-from loadlib import children, fds, pct, rss_kib  # noqa: E402
+from loadlib import calls, fds, pct, rss_kib  # noqa: E402
 
 BURST = 100
 # The first two bursts warm up (the allocator keeps what the first peaks needed); after
@@ -50,10 +50,10 @@ def settle(pid, want_fds=None):
         n = fds(pid)
         if n != last:
             last, since = n, time.time()
-        if not children(pid) and (n == want_fds or want_fds is None and time.time() - since > 0.2):
+        if not calls(pid) and (n == want_fds or want_fds is None and time.time() - since > 0.2):
             break
         time.sleep(0.02)
-    return children(pid), fds(pid)
+    return calls(pid), fds(pid)
 
 
 def after_burst(what, b, pid, base_fds, base_rss):

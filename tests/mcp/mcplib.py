@@ -50,6 +50,24 @@ def children(pid):
     return kids
 
 
+def is_worker(pid):
+    """Whether pid is the server's warm worker (`osiris mcp worker`)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().split(b"\0")[1:3] == [b"mcp", b"worker"]
+    except OSError:
+        return False
+
+
+def calls(pid):
+    """The processes running (or not yet reaped after) the delegated calls of server pid:
+    its children, and the children of its warm worker, the worker itself left out."""
+    out = []
+    for k in children(pid):
+        out += children(k) if is_worker(k) else [k]
+    return out
+
+
 class Stdio:
     """A server over stdio with a line reader that has a timeout."""
 

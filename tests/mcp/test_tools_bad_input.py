@@ -14,7 +14,8 @@ import subprocess
 import tempfile
 import time
 
-from mcplib import OSIRIS, HttpServer, Stdio, check, children, finish, sanitizer_clean
+from mcplib import OSIRIS, HttpServer, Stdio, calls, check, children, finish, is_worker, \
+    sanitizer_clean
 
 tmp = tempfile.mkdtemp()
 ws = os.path.join(tmp, "ws")
@@ -53,9 +54,9 @@ env = dict(os.environ, BAD_PW="bad-input-secret-61c0")
 
 def wait_children(pid, want, timeout=10):
     deadline = time.time() + timeout
-    while time.time() < deadline and len(children(pid)) != want:
+    while time.time() < deadline and len(calls(pid)) != want:
         time.sleep(0.05)
-    return children(pid)
+    return calls(pid)
 
 
 s = Stdio("--base-path", ws, env=env)
@@ -140,6 +141,7 @@ n[0] += 1
 s.send({"jsonrpc": "2.0", "id": n[0], "method": "tools/call",
         "params": {"name": "discovery_request", "arguments": {"connection": "@postgres.stuck"}}})
 check(len(wait_children(pid, 1)) == 1, "a call in flight")
+left = calls(pid) + children(pid)  # the call, and the worker
 s.p.stdin.close()
 s.p.stdout.close()
 try:
@@ -149,7 +151,8 @@ except subprocess.TimeoutExpired:
     s.p.kill()
 err = s.p.stderr.read().decode(errors="replace")
 check(rc == 0, f"the server ends cleanly when its client is gone: {rc}")
-check(not [k for k in children(pid)], "no child left behind")
+check(not [k for k in left if os.path.exists(f"/proc/{k}")],
+      f"no process left behind (the call and the worker): {left}")
 check("bad-input-secret" not in err, "no secret on stderr")
 sanitizer_clean(err, "stdio server")
 
@@ -174,5 +177,33 @@ check(status == 200 and '"success"' in body, f"HTTP: another call is served: {st
 check(wait_children(h.p.pid, 0, timeout=10) == [], "HTTP: the abandoned call's child ends")
 rc, err = h.stop()
 sanitizer_clean(err, "HTTP server")
+
+# Without the warm worker (mcp.warm_worker: false) every call starts the executable: the
+# same answers, crashes and cancellations, and no worker process.
+text = open(cfg).read()
+check("warm_worker: true" in text, "osiris.yaml has warm_worker")
+open(cfg, "w").write(text.replace("warm_worker: true", "warm_worker: false"))
+s = Stdio("--base-path", ws, env=env)
+s.initialize()
+pid = s.p.pid
+e = env_of(call("connections_list", {}))
+check(e["status"] == "success", f"without the worker: a call: {e}")
+check(all(not is_worker(k) for k in children(pid)), "no worker was started")
+n[0] += 1
+s.send({"jsonrpc": "2.0", "id": n[0], "method": "tools/call",
+        "params": {"name": "discovery_request", "arguments": {"connection": "@postgres.stuck"}}})
+kids = wait_children(pid, 1)
+check(len(kids) == 1 and kids == children(pid), f"the call is the server's own child: {kids}")
+for k in kids:
+    os.kill(k, signal.SIGSEGV)
+r = s.recv(10)
+check(r and r["result"]["structuredContent"]["error_code"] == "SUBPROCESS_ERROR",
+      f"without the worker: a crash: {r}")
+e = env_of(call("connections_doctor", {"connection": "@postgres.stuck"}))
+check(e["error_code"] == "TIMEOUT_ERROR", f"without the worker: a timeout: {e}")
+check(wait_children(pid, 0) == [], "without the worker: every child reaped")
+rc, err = s.close(timeout=15)
+check(rc == 0, f"without the worker: clean exit: {rc}")
+sanitizer_clean(err, "server without the worker")
 hang.close()
 finish()

@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import time
 
-from mcplib import OSIRIS, Stdio, check, children, finish, sanitizer_clean
+from mcplib import OSIRIS, Stdio, calls, check, finish, sanitizer_clean
 
 tmp = tempfile.mkdtemp()
 ws = os.path.join(tmp, "ws")
@@ -286,10 +286,10 @@ server_pid = s.p.pid
 
 
 osiris_pid = server_pid
-check(len(children(osiris_pid)) == 1, f"one child running: {children(osiris_pid)}")
+check(len(calls(osiris_pid)) == 1, f"one child running: {calls(osiris_pid)}")
 s.send({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 77}})
 time.sleep(3)
-check(children(osiris_pid) == [], f"the cancelled child is killed and reaped: {children(osiris_pid)}")
+check(calls(osiris_pid) == [], f"the cancelled child is killed and reaped: {calls(osiris_pid)}")
 check(s.request(78, "ping").get("result") == {}, "still serving")
 check(s.recv(0.5) is None, "no answer to the cancelled call")
 
@@ -297,7 +297,7 @@ fds = len(os.listdir(f"/proc/{osiris_pid}/fd"))
 for i in range(30):
     call("connections_list")
 check(len(os.listdir(f"/proc/{osiris_pid}/fd")) == fds, "no descriptor leak after 30 calls")
-check(children(osiris_pid) == [], "no zombies")
+check(calls(osiris_pid) == [], "no zombies")
 
 rc, err = s.close(timeout=10)
 check(rc == 0, f"clean exit: {rc} {err[-2000:]}")

@@ -97,7 +97,8 @@ static void on_progress(double done, double total, const char *message, void *pa
 /* Runs `osiris mcp <argv...> --base-path BASE --json` for the tool `name`, with `input` (may
  * be NULL) on its stdin. */
 static void delegate_input(osr_mcp_req *req, json_t *args, struct osr_mcp_tools *t,
-                           const char *name, struct osr_strv *argv, const char *input)
+                           const char *name, struct osr_strv *argv, const char *input,
+                           bool database)
 {
     struct pending *p = osr_xcalloc(1, sizeof(*p));
     char **v;
@@ -119,6 +120,7 @@ static void delegate_input(osr_mcp_req *req, json_t *args, struct osr_mcp_tools 
                                      .input_len = input ? strlen(input) : 0,
                                      .done = on_done,
                                      .progress = on_progress,
+                                     .database = database,
                                      .payload = p,
                                  });
     if (!p->bridge) {
@@ -135,7 +137,14 @@ static void delegate_input(osr_mcp_req *req, json_t *args, struct osr_mcp_tools 
 static void delegate(osr_mcp_req *req, json_t *args, struct osr_mcp_tools *t, const char *name,
                      struct osr_strv *argv)
 {
-    delegate_input(req, args, t, name, argv, NULL);
+    delegate_input(req, args, t, name, argv, NULL, false);
+}
+
+/* A command that connects to a database: forked by the worker that has its libraries. */
+static void delegate_db(osr_mcp_req *req, json_t *args, struct osr_mcp_tools *t, const char *name,
+                        struct osr_strv *argv)
+{
+    delegate_input(req, args, t, name, argv, NULL, true);
 }
 
 void osr_tool_connections_list(osr_mcp_req *req, json_t *args, void *payload)
@@ -162,7 +171,7 @@ void osr_tool_connections_doctor(osr_mcp_req *req, json_t *args, void *payload)
         osr_strv_push(&argv, "--connection");
         osr_strv_push(&argv, conn);
     }
-    delegate(req, args, payload, "connections_doctor", &argv);
+    delegate_db(req, args, payload, "connections_doctor", &argv);
 }
 
 void osr_tool_discovery_request(osr_mcp_req *req, json_t *args, void *payload)
@@ -188,7 +197,7 @@ void osr_tool_discovery_request(osr_mcp_req *req, json_t *args, void *payload)
     }
     if (json_is_true(json_object_get(args, "refresh")))
         osr_strv_push(&argv, "--refresh");
-    delegate(req, args, payload, "discovery_request", &argv);
+    delegate_db(req, args, payload, "discovery_request", &argv);
 }
 
 void osr_tool_memory_capture(osr_mcp_req *req, json_t *args, void *payload)
@@ -213,7 +222,7 @@ void osr_tool_memory_capture(osr_mcp_req *req, json_t *args, void *payload)
     osr_strv_push(&argv, "--session-id");
     osr_strv_push(&argv, json_string_value(json_object_get(args, "session_id")));
     osr_strv_push(&argv, "--consent");
-    delegate_input(req, args, payload, "memory_capture", &argv, events);
+    delegate_input(req, args, payload, "memory_capture", &argv, events, false);
     free(events);
 }
 
@@ -293,7 +302,7 @@ void osr_tool_oml_compile(osr_mcp_req *req, json_t *args, void *payload)
         free(pair);
         free(text);
     }
-    delegate_input(req, args, payload, "oml_compile", &argv, content);
+    delegate_input(req, args, payload, "oml_compile", &argv, content, false);
 }
 
 void osr_tool_aiop_list(osr_mcp_req *req, json_t *args, void *payload)
