@@ -37,26 +37,57 @@ static const char usage[] =
     "secret masked, which alias is each family's default, and for each ${VAR} the alias\n"
     "references whether it is set (after loading .env).\n";
 
+/* Secret field names declared by the specs of each family, worked out once per process
+ * (a family's specs are parsed on its first use, or all at once by
+ * osr_cli_connections_warm in the warm worker, whose forked calls then parse none). */
+static struct {
+    char *family;
+    struct osr_strv names;
+} memo[16];
+static size_t memo_n;
+
+static const struct osr_strv *family_secret_names(const char *fam)
+{
+    char *root, *prefix;
+    struct osr_diags ignored;
+    struct osr_registry reg;
+
+    for (size_t i = 0; i < memo_n; i++) {
+        if (strcmp(memo[i].family, fam) == 0)
+            return &memo[i].names;
+    }
+    if (memo_n == OSR_ARRAY_LEN(memo) || !(root = osr_registry_default_root()))
+        return NULL;
+    osr_diags_init(&ignored);
+    prefix = osr_xasprintf("%s.", fam);
+    memo[memo_n].family = osr_xstrdup(fam);
+    memo[memo_n].names = (struct osr_strv)OSR_STRV_INIT;
+    if (osr_registry_load(&reg, root, prefix, &ignored) == 0)
+        osr_registry_secret_names(&reg, fam, &memo[memo_n].names);
+    osr_registry_dispose(&reg);
+    osr_diags_dispose(&ignored);
+    free(prefix);
+    free(root);
+    return &memo[memo_n++].names;
+}
+
+void osr_cli_connections_warm(void)
+{
+    static const char *const families[] = {"sqlite", "postgres", "mysql", "supabase", "filesystem"};
+
+    for (size_t i = 0; i < OSR_ARRAY_LEN(families); i++)
+        family_secret_names(families[i]);
+}
+
 /* Secret field names declared by the specs of every family present. */
 static void spec_secret_names(const struct osr_connections *conns, struct osr_strv *names)
 {
-    char *root = osr_registry_default_root();
-    struct osr_diags ignored;
-
-    if (!root)
-        return;
-    osr_diags_init(&ignored);
     for (size_t i = 0; i < conns->families.n; i++) {
-        const char *fam = osr_connections_family_canonical(conns->families.v[i]);
-        char *prefix = osr_xasprintf("%s.", fam);
-        struct osr_registry reg;
-        if (osr_registry_load(&reg, root, prefix, &ignored) == 0)
-            osr_registry_secret_names(&reg, fam, names);
-        osr_registry_dispose(&reg);
-        free(prefix);
+        const struct osr_strv *fam =
+            family_secret_names(osr_connections_family_canonical(conns->families.v[i]));
+        for (size_t k = 0; fam && k < fam->n; k++)
+            osr_strv_push(names, fam->v[k]);
     }
-    osr_diags_dispose(&ignored);
-    free(root);
 }
 
 static json_t *alias_json(const struct osr_conn_alias *a, const struct osr_strv *secret_names)

@@ -164,6 +164,7 @@ int osr_cmd_mcp_worker(struct osr_cli *cli, int argc, char **argv)
                              "the worker is started by the MCP server, not by hand");
     unsetenv("OSIRIS_WORKER_FD");
     fcntl(sock, F_SETFD, FD_CLOEXEC);
+    osr_cli_connections_warm(); /* the specs' secret names: no secret, parsed once here */
     if (preload) { /* the client libraries, loaded once here, are mapped in every call */
         osr_pq_api_get();
         osr_my_api_get();

@@ -35,6 +35,9 @@ struct osr_connections;
  * code after printing the error of a connections file that cannot be read or parsed. */
 int osr_cli_load_connections(struct osr_cli *cli, struct osr_config *cfg, struct osr_diags *d,
                              struct osr_connections *conns);
+/* Parses the component specs' secret names of every family once, for the life of the
+ * process (cmd_connections.c); the warm worker does it so its forked calls need not. */
+void osr_cli_connections_warm(void);
 /* `osiris mcp run --selftest` (selftest.c). */
 int osr_cli_mcp_selftest(struct osr_cli *cli, const struct osr_config *cfg);
 /* Runs `osiris mcp <words>` (the CLI face of a delegated tool) and, unless the MCP server
