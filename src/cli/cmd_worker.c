@@ -23,6 +23,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -65,6 +66,7 @@ static void run_call(json_t *req, const int *fds, int sock, int sigfd)
     sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGCHLD, SIG_DFL);
     setpgid(0, 0);
+    prctl(PR_SET_NAME, "osiris");
     close(sock);
     close(sigfd);
     if (in < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0 ||
@@ -163,6 +165,7 @@ int osr_cmd_mcp_worker(struct osr_cli *cli, int argc, char **argv)
         return osr_cli_error(cli, OSR_EXIT_USAGE, "CLI/WORKER", "run `osiris mcp run` instead",
                              "the worker is started by the MCP server, not by hand");
     unsetenv("OSIRIS_WORKER_FD");
+    prctl(PR_SET_NAME, "osiris-worker");
     fcntl(sock, F_SETFD, FD_CLOEXEC);
     osr_cli_connections_warm(); /* the specs' secret names: no secret, parsed once here */
     if (preload) { /* the client libraries, loaded once here, are mapped in every call */

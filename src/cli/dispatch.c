@@ -10,6 +10,7 @@
 #include "version.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 
 struct command {
     const char *words; /* "connections list" */
@@ -135,6 +136,11 @@ static int print_version(bool json)
 
 int osr_cli_main(int argc, char **argv)
 {
+    char comm[16] = "";
+
+    /* Started from /proc/self/exe (by the MCP server), the process would be named "exe". */
+    if (prctl(PR_GET_NAME, comm) == 0 && strcmp(comm, "exe") == 0)
+        prctl(PR_SET_NAME, "osiris");
     struct osr_cli cli = {.prog = "osiris"};
     char *pre[8];
     int npre = 0, i = 1, rc;
