@@ -46,8 +46,10 @@ static int active_profile(struct osr_cli *cli, const struct osr_config *cfg, con
     return 0;
 }
 
+/* Compiles req->file. With `manifest` NULL the result is printed; otherwise (osiris run)
+ * *manifest gets the manifest's path and nothing is printed on success. */
 static int compile_file(struct osr_cli *cli, struct osr_compile_req *req, struct osr_oml_ctx *ctx,
-                        const struct osr_config *cfg)
+                        const struct osr_config *cfg, char **manifest)
 {
     struct osr_buf text;
     json_t *res = NULL;
@@ -63,7 +65,11 @@ static int compile_file(struct osr_cli *cli, struct osr_compile_req *req, struct
     req->len = text.len;
     req->ctx = ctx;
     rc = osr_oml_compile(&res, req);
-    if (rc == 0) {
+    if (rc == 0 && manifest) {
+        *manifest = osr_xstrdup(json_string_value(json_object_get(res, "manifest_path")));
+        json_decref(res);
+        rc = OSR_EXIT_OK;
+    } else if (rc == 0) {
         if (cli->json)
             osr_cli_print_json(res);
         else {
@@ -98,14 +104,9 @@ static int compile_file(struct osr_cli *cli, struct osr_compile_req *req, struct
     return rc;
 }
 
-int osr_cmd_compile(struct osr_cli *cli, int argc, char **argv)
+int osr_cli_compile(struct osr_cli *cli, const char *file, const char *profile_flag,
+                    const struct osr_strv *params, const char *out, char **manifest)
 {
-    const char *profile_flag = NULL, *out = NULL;
-    struct osr_strv params = OSR_STRV_INIT;
-    const struct osr_opt opts[] = {{"profile", OSR_OPT_VALUE, &profile_flag},
-                                   {"param", OSR_OPT_LIST, &params},
-                                   {"out", OSR_OPT_VALUE, &out},
-                                   {NULL, 0, NULL}};
     struct osr_registry reg = {0};
     struct osr_connections conns = {0};
     struct osr_config cfg;
@@ -115,19 +116,6 @@ int osr_cmd_compile(struct osr_cli *cli, int argc, char **argv)
     char *root = NULL;
     int rc;
 
-    cli->usage = usage;
-    if ((rc = osr_cli_parse(cli, argc, argv, opts, 1)) != 0)
-        goto done_early;
-    if (cli->help) {
-        rc = osr_cli_help(cli);
-        goto done_early;
-    }
-    if (cli->args.n == 0) {
-        rc = osr_cli_error(cli, OSR_EXIT_USAGE, "CLI/MISSING_ARGUMENT",
-                           "e.g. osiris compile pipelines/orders.yaml",
-                           "which file? give the OML file to compile");
-        goto done_early;
-    }
     osr_diags_init(&d);
     osr_config_load(&cfg, &d, cli->base_path);
     if ((rc = active_profile(cli, &cfg, profile_flag, &req.profile)) != 0)
@@ -140,15 +128,15 @@ int osr_cmd_compile(struct osr_cli *cli, int argc, char **argv)
     }
     if (osr_connections_load(&conns, cfg.base_path, &d) == 0 && conns.present)
         ctx.conns = &conns;
-    ctx.file = strcmp(cli->args.v[0], "-") == 0 ? "<stdin>" : cli->args.v[0];
-    req.file = cli->args.v[0];
-    req.cli_params = &params;
+    ctx.file = strcmp(file, "-") == 0 ? "<stdin>" : file;
+    req.file = file;
+    req.cli_params = params;
     req.out_dir = out;
     req.short_len = (unsigned)cfg.fs.manifest_short_len;
     {
         char *build_root = osr_config_path(&cfg, cfg.fs.build_dir);
         req.build_root = build_root;
-        rc = compile_file(cli, &req, &ctx, &cfg);
+        rc = compile_file(cli, &req, &ctx, &cfg, manifest);
         free(build_root);
     }
 done:
@@ -157,7 +145,34 @@ done:
     osr_config_dispose(&cfg);
     osr_diags_dispose(&d);
     free(root);
-done_early:
+    return rc;
+}
+
+int osr_cmd_compile(struct osr_cli *cli, int argc, char **argv)
+{
+    const char *profile_flag = NULL, *out = NULL;
+    struct osr_strv params = OSR_STRV_INIT;
+    const struct osr_opt opts[] = {{"profile", OSR_OPT_VALUE, &profile_flag},
+                                   {"param", OSR_OPT_LIST, &params},
+                                   {"out", OSR_OPT_VALUE, &out},
+                                   {NULL, 0, NULL}};
+    int rc;
+
+    cli->usage = usage;
+    if ((rc = osr_cli_parse(cli, argc, argv, opts, 1)) != 0)
+        goto done;
+    if (cli->help) {
+        rc = osr_cli_help(cli);
+        goto done;
+    }
+    if (cli->args.n == 0) {
+        rc = osr_cli_error(cli, OSR_EXIT_USAGE, "CLI/MISSING_ARGUMENT",
+                           "e.g. osiris compile pipelines/orders.yaml",
+                           "which file? give the OML file to compile");
+        goto done;
+    }
+    rc = osr_cli_compile(cli, cli->args.v[0], profile_flag, &params, out, NULL);
+done:
     osr_strv_dispose(&params);
     return rc;
 }

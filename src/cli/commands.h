@@ -38,6 +38,11 @@ int osr_cli_load_connections(struct osr_cli *cli, struct osr_config *cfg, struct
 /* Parses the component specs' secret names of every family once, for the life of the
  * process (cmd_connections.c); the warm worker does it so its forked calls need not. */
 void osr_cli_connections_warm(void);
+/* Compiles `file` as `osiris compile` does (cmd_compile.c); with `manifest` set (osiris
+ * run) a success prints nothing and gives the manifest's path (owned). */
+int osr_cli_compile(struct osr_cli *cli, const char *file, const char *profile_flag,
+                    const struct osr_strv *params, const char *out, char **manifest);
+int osr_cmd_run(struct osr_cli *cli, int argc, char **argv);
 /* `osiris mcp run --selftest` (selftest.c). */
 int osr_cli_mcp_selftest(struct osr_cli *cli, const struct osr_config *cfg);
 /* Runs `osiris mcp <words>` (the CLI face of a delegated tool) and, unless the MCP server

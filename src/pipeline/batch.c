@@ -1,0 +1,60 @@
+/*
+ * batch.c - row batches (see batch.h).
+ */
+#include "pipeline/batch.h"
+#include "core/alloc.h"
+#include "core/error.h"
+
+void osr_batch_init(struct osr_batch *b, size_t cap, size_t arena_max)
+{
+    *b = (struct osr_batch){.names = OSR_STRV_INIT, .types = OSR_STRV_INIT, .cap = cap};
+    osr_buf_init(&b->arena, arena_max);
+}
+
+void osr_batch_dispose(struct osr_batch *b)
+{
+    osr_strv_dispose(&b->names);
+    osr_strv_dispose(&b->types);
+    free(b->cells);
+    osr_buf_dispose(&b->arena);
+    b->cells = NULL;
+}
+
+void osr_batch_clear(struct osr_batch *b)
+{
+    b->nrows = 0;
+    b->bytes = 0;
+    osr_buf_clear(&b->arena);
+}
+
+struct osr_cell *osr_batch_add_row(struct osr_batch *b)
+{
+    struct osr_cell *row;
+
+    if (b->nrows == b->cap)
+        return NULL;
+    if (!b->cells)
+        b->cells = osr_xcalloc(b->cap * (b->names.n ? b->names.n : 1), sizeof(*b->cells));
+    row = osr_batch_row(b, b->nrows++);
+    memset(row, 0, b->names.n * sizeof(*row));
+    return row;
+}
+
+int osr_batch_set_bytes(struct osr_batch *b, struct osr_cell *c, enum osr_vtype type, const void *p,
+                        size_t len)
+{
+    size_t off = b->arena.len;
+
+    if (osr_buf_put(&b->arena, p, len) < 0 || osr_buf_failed(&b->arena))
+        return osr_error_set(-OSR_ELIMIT, "a batch outgrew its %zu bytes", b->arena.max);
+    c->type = type;
+    c->off = off;
+    c->len = len;
+    b->bytes += len;
+    return 0;
+}
+
+const char *osr_batch_bytes(const struct osr_batch *b, const struct osr_cell *c)
+{
+    return b->arena.ptr + c->off;
+}

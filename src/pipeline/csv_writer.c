@@ -1,0 +1,260 @@
+/*
+ * csv_writer.c - filesystem.csv_writer: deterministic CSV, written whole or not at all.
+ *
+ * Rows go to a temporary file next to the target, which is renamed over it at commit
+ * (after fsync), so a reader never sees half a file and a failed run leaves the old one.
+ * Formatting is fixed: integers in decimal, reals in the shortest form that reads back to
+ * the same double, blobs in lower-case hex, nulls as null_value; quoting per `quoting`
+ * (minimal: only fields with the delimiter, a quote or a line break), quotes doubled.
+ * write_mode append copies the existing file first and writes no second header.
+ */
+#include "core/alloc.h"
+#include "core/fsutil.h"
+#include "pipeline/steps.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum quoting { Q_MINIMAL, Q_ALL, Q_NONNUMERIC };
+
+struct csvw {
+    FILE *f;
+    char *path, *tmp;
+    char delim;
+    const char *nl;
+    enum quoting quoting;
+    const char *null_value;
+    bool latin1;
+};
+
+static const char *opt(json_t *cfg, const char *key, const char *dflt)
+{
+    const char *v = json_string_value(json_object_get(cfg, key));
+    return v ? v : dflt;
+}
+
+/* Writes `p` (UTF-8) in the file's encoding; -1 when latin-1 cannot hold a character. */
+static int put_text(struct csvw *w, const char *p, size_t len)
+{
+    if (!w->latin1)
+        return fwrite(p, 1, len, w->f) == len ? 0 : -1;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c < 0x80) {
+            putc(c, w->f);
+        } else if ((c == 0xc2 || c == 0xc3) && i + 1 < len) {
+            putc(((c & 0x03) << 6) | ((unsigned char)p[++i] & 0x3f), w->f);
+        } else {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int put_field(struct csvw *w, const char *p, size_t len, bool numeric)
+{
+    bool quote = w->quoting == Q_ALL || (w->quoting == Q_NONNUMERIC && !numeric);
+
+    for (size_t i = 0; !quote && i < len; i++)
+        quote = p[i] == w->delim || p[i] == '"' || p[i] == '\n' || p[i] == '\r';
+    if (!quote)
+        return put_text(w, p, len);
+    putc('"', w->f);
+    for (size_t i = 0; i < len; i++) {
+        size_t run = strcspn(p + i, "\"");
+        if (run > len - i)
+            run = len - i;
+        if (put_text(w, p + i, run) < 0)
+            return -1;
+        i += run;
+        if (i < len)
+            fputs("\"\"", w->f);
+    }
+    putc('"', w->f);
+    return 0;
+}
+
+/* The shortest %g form that reads back to the same double. */
+static void format_real(char *out, size_t n, double r)
+{
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(out, n, "%.*g", prec, r);
+        if (strtod(out, NULL) == r)
+            return;
+    }
+}
+
+static void csv_abort(void *state)
+{
+    struct csvw *w = state;
+
+    if (!w)
+        return;
+    if (w->f)
+        fclose(w->f);
+    if (w->tmp)
+        unlink(w->tmp);
+    free(w->path);
+    free(w->tmp);
+    free(w);
+}
+
+/* Copies the existing target into the temporary file (write_mode append). */
+static int copy_existing(struct csvw *w, bool *had_rows)
+{
+    FILE *in = fopen(w->path, "rbe");
+    char buf[65536];
+    size_t n;
+
+    *had_rows = false;
+    if (!in)
+        return errno == ENOENT ? 0 : -1;
+    while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
+        *had_rows = true;
+        if (fwrite(buf, 1, n, w->f) != n) {
+            fclose(in);
+            return -1;
+        }
+    }
+    fclose(in);
+    return 0;
+}
+
+static int csv_open(void **state, struct osr_step_ctx *ctx, const struct osr_batch *schema)
+{
+    struct csvw *w = osr_xcalloc(1, sizeof(*w));
+    const char *path = json_string_value(json_object_get(ctx->cfg, "path"));
+    const char *delim = opt(ctx->cfg, "delimiter", ",");
+    const char *quoting = opt(ctx->cfg, "quoting", "minimal");
+    const char *enc = opt(ctx->cfg, "encoding", "utf-8");
+    bool append = strcmp(opt(ctx->cfg, "write_mode", "replace"), "append") == 0, had_rows = false;
+    uint32_t nonce = 0;
+    char *dir;
+    int fd;
+
+    *state = w;
+    if (!path)
+        return osr_step_fail(ctx, "step '%s' has no path", ctx->step_id);
+    if (strlen(delim) != 1 || *delim == '"' || *delim == '\n' || *delim == '\r')
+        return osr_step_fail(ctx,
+                             "step '%s': the delimiter must be one character other than a "
+                             "quote or a line break",
+                             ctx->step_id);
+    w->delim = *delim;
+    w->nl = strcmp(opt(ctx->cfg, "newline", "lf"), "crlf") == 0 ? "\r\n" : "\n";
+    w->quoting = strcmp(quoting, "all") == 0          ? Q_ALL
+                 : strcmp(quoting, "nonnumeric") == 0 ? Q_NONNUMERIC
+                                                      : Q_MINIMAL;
+    w->null_value = opt(ctx->cfg, "null_value", "");
+    w->latin1 = strcmp(enc, "latin-1") == 0;
+    w->path = osr_path_absolute(path, ctx->base_path);
+    dir = osr_path_dirname(w->path);
+    if (!json_is_false(json_object_get(ctx->cfg, "create_dirs")) && !osr_fs_is_dir(dir) &&
+        osr_fs_mkdir_p(dir, 0755) < 0) {
+        free(dir);
+        return osr_step_fail(ctx, "step '%s': cannot create the directory of %s", ctx->step_id,
+                             w->path);
+    }
+    free(dir);
+    if (getrandom(&nonce, sizeof(nonce), 0) < 0)
+        nonce = (uint32_t)getpid();
+    w->tmp = osr_xasprintf("%s.tmp.%08x", w->path, nonce);
+    fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0 || !(w->f = fdopen(fd, "w"))) {
+        if (fd >= 0)
+            close(fd);
+        free(w->tmp);
+        w->tmp = NULL;
+        return osr_step_fail(ctx, "step '%s': cannot write next to %s: %s", ctx->step_id, w->path,
+                             strerror(errno));
+    }
+    if (append && copy_existing(w, &had_rows) < 0)
+        return osr_step_fail(ctx, "step '%s': cannot read %s to append to it", ctx->step_id,
+                             w->path);
+    if (!json_is_false(json_object_get(ctx->cfg, "header")) && !had_rows) {
+        for (size_t c = 0; c < schema->names.n; c++) {
+            if (c)
+                putc(w->delim, w->f);
+            if (put_field(w, schema->names.v[c], strlen(schema->names.v[c]), false) < 0)
+                return osr_step_fail(ctx,
+                                     "step '%s': column name '%s' has characters latin-1 "
+                                     "cannot hold",
+                                     ctx->step_id, schema->names.v[c]);
+        }
+        fputs(w->nl, w->f);
+    }
+    return 0;
+}
+
+static int csv_write(void *state, struct osr_step_ctx *ctx, const struct osr_batch *b)
+{
+    struct csvw *w = state;
+    char num[40];
+
+    for (size_t r = 0; r < b->nrows; r++) {
+        const struct osr_cell *row = osr_batch_row(b, r);
+        for (size_t c = 0; c < b->names.n; c++) {
+            const struct osr_cell *v = &row[c];
+            int rc = 0;
+            if (c)
+                putc(w->delim, w->f);
+            if (v->type == OSR_V_INT) {
+                snprintf(num, sizeof(num), "%lld", (long long)v->i);
+                rc = put_field(w, num, strlen(num), true);
+            } else if (v->type == OSR_V_REAL) {
+                format_real(num, sizeof(num), v->r);
+                rc = put_field(w, num, strlen(num), true);
+            } else if (v->type == OSR_V_TEXT) {
+                rc = put_field(w, osr_batch_bytes(b, v), v->len, false);
+            } else if (v->type == OSR_V_BLOB) {
+                const unsigned char *p = (const unsigned char *)osr_batch_bytes(b, v);
+                for (size_t i = 0; i < v->len; i++)
+                    fprintf(w->f, "%02x", p[i]);
+            } else {
+                rc = put_field(w, w->null_value, strlen(w->null_value), false);
+            }
+            if (rc < 0)
+                return osr_step_fail(ctx,
+                                     "step '%s': column '%s' holds characters latin-1 "
+                                     "cannot hold; use encoding utf-8",
+                                     ctx->step_id, b->names.v[c]);
+        }
+        fputs(w->nl, w->f);
+    }
+    if (ferror(w->f))
+        return osr_step_fail(ctx, "step '%s': writing %s failed: %s", ctx->step_id, w->tmp,
+                             strerror(errno));
+    return 0;
+}
+
+static int csv_commit(void *state, struct osr_step_ctx *ctx)
+{
+    struct csvw *w = state;
+    int rc = 0;
+    FILE *f = w->f;
+
+    w->f = NULL;
+    if (fflush(f) != 0 || fsync(fileno(f)) != 0 || ferror(f)) {
+        rc = osr_step_fail(ctx, "step '%s': writing %s failed: %s", ctx->step_id, w->path,
+                           strerror(errno));
+        fclose(f);
+    } else if (fclose(f) != 0) {
+        rc = osr_step_fail(ctx, "step '%s': closing %s failed: %s", ctx->step_id, w->path,
+                           strerror(errno));
+    } else if (!ctx->dry_run && rename(w->tmp, w->path) != 0) {
+        rc = osr_step_fail(ctx, "step '%s': cannot put %s in place: %s", ctx->step_id, w->path,
+                           strerror(errno));
+    } else if (!ctx->dry_run) {
+        free(w->tmp);
+        w->tmp = NULL; /* renamed: nothing to remove */
+    }
+    csv_abort(w);
+    return rc;
+}
+
+const struct osr_writer_ops osr_csv_writer = {"filesystem.csv_writer", csv_open, csv_write,
+                                              csv_commit, csv_abort};

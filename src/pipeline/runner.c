@@ -1,0 +1,511 @@
+/*
+ * runner.c - running a compiled pipeline (see runner.h).
+ */
+#include "pipeline/runner.h"
+#include "core/alloc.h"
+#include "core/connections.h"
+#include "core/error.h"
+#include "core/fsutil.h"
+#include "core/loop.h"
+#include "core/mask.h"
+#include "core/progress.h"
+#include "core/yaml.h"
+#include "oml/compile.h"
+#include "pipeline/aiop.h"
+#include "pipeline/steps.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+struct step {
+    const char *id, *component, *input; /* input: the step it needs (writers) */
+    json_t *cfg, *conn;
+    const struct osr_extractor_ops *ex;
+    const struct osr_writer_ops *wr;
+    struct osr_step_ctx ctx;
+    void *state;        /* an open writer */
+    const char *status; /* "pending", "success", "failed", "skipped" */
+    uint64_t rows_in, rows_out, bytes, us;
+};
+
+struct run {
+    const struct osr_run_req *req;
+    json_t *manifest;
+    struct step *steps;
+    size_t n;
+    struct osr_connections conns;
+    struct osr_strv secrets; /* resolved secret values: never in a message */
+    char run_id[24], started[32];
+    uint64_t t0_ms;
+    FILE *events;
+    json_t *timeline;
+};
+
+static void utc_now(char *out, size_t n, bool compact)
+{
+    struct timespec ts;
+    struct tm tm;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    if (compact)
+        strftime(out, n, "%Y%m%dT%H%M%SZ", &tm);
+    else {
+        char base[24];
+        strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(out, n, "%s.%03ldZ", base, ts.tv_nsec / 1000000);
+    }
+}
+
+/* One event: a line of events.jsonl (when the run has logs) and an entry of the timeline. */
+static void event(struct run *R, const char *name, const char *step, json_t *data)
+{
+    char ts[32];
+    json_t *e;
+
+    utc_now(ts, sizeof(ts), false);
+    e = json_pack("{s:s, s:s, s:s?}", "ts", ts, "event", name, "step_id", step);
+    if (data)
+        json_object_update(e, data);
+    json_decref(data);
+    if (R->events) {
+        char *line = json_dumps(e, JSON_COMPACT);
+        if (line)
+            fprintf(R->events, "%s\n", line);
+        free(line);
+    }
+    json_array_append_new(R->timeline, e);
+}
+
+static struct step *find(struct run *R, const char *id)
+{
+    for (size_t i = 0; i < R->n; i++) {
+        if (strcmp(R->steps[i].id, id) == 0)
+            return &R->steps[i];
+    }
+    return NULL;
+}
+
+static int load_manifest(struct run *R, const char *path)
+{
+    struct osr_buf text;
+    struct osr_yaml_error err;
+    struct osr_ynode *root = NULL;
+    int rc = osr_fs_read_file(&text, path, 16u << 20);
+
+    if (rc < 0)
+        return rc;
+    if (osr_yaml_parse(&root, &err, text.ptr, text.len, NULL) < 0)
+        rc = osr_error_set(-OSR_EINVAL, "%s:%u:%u: %s", path, err.line, err.col, err.message);
+    else
+        R->manifest = osr_ynode_to_json(root);
+    osr_ynode_free(root);
+    osr_buf_dispose(&text);
+    if (rc == 0 &&
+        (!json_is_object(R->manifest) || !json_is_array(json_object_get(R->manifest, "steps")) ||
+         !json_is_string(json_object_get(R->manifest, "name"))))
+        rc = osr_error_set(-OSR_EINVAL, "%s is not a manifest written by osiris compile", path);
+    return rc;
+}
+
+/* The steps, their configuration and what runs them; refuses what this version cannot. */
+static int plan(struct run *R, const char *build_dir)
+{
+    json_t *steps = json_object_get(R->manifest, "steps"), *s;
+    size_t i;
+    int rc = 0;
+
+    R->n = json_array_size(steps);
+    R->steps = osr_xcalloc(R->n ? R->n : 1, sizeof(*R->steps));
+    json_array_foreach(steps, i, s)
+    {
+        struct step *st = &R->steps[i];
+        const char *cfg_rel = json_string_value(json_object_get(s, "cfg_path"));
+        json_t *needs = json_object_get(s, "needs"), *doc;
+        char *cfg_path;
+        json_error_t jerr;
+        st->id = json_string_value(json_object_get(s, "id"));
+        st->component = json_string_value(json_object_get(s, "component"));
+        st->status = "pending";
+        if (!st->id || !st->component || !cfg_rel || strncmp(cfg_rel, "cfg/", 4) != 0 ||
+            !osr_name_ok(cfg_rel + 4, strlen(cfg_rel + 4), 200, true))
+            return osr_error_set(-OSR_EINVAL, "step %zu of the manifest is malformed", i + 1);
+        cfg_path = osr_path_join(build_dir, cfg_rel);
+        doc = json_load_file(cfg_path, 0, &jerr);
+        free(cfg_path);
+        /* cfg/<step>.json: {"component","mode","config":{...}} */
+        st->cfg = json_incref(json_object_get(doc, "config"));
+        json_decref(doc);
+        if (!json_is_object(st->cfg))
+            return osr_error_set(-OSR_EINVAL, "%s/%s: %s", build_dir, cfg_rel,
+                                 jerr.text[0] ? jerr.text : "no \"config\" object");
+        st->ex = osr_extractor_find(st->component);
+        st->wr = osr_writer_find(st->component);
+        if (!st->ex && !st->wr)
+            return osr_error_set(-OSR_EINVAL,
+                                 "step '%s': %s cannot run in this version (it runs "
+                                 "sqlite.extractor, filesystem.csv_writer and sqlite.writer)",
+                                 st->id, st->component);
+        if (st->ex && json_array_size(needs) > 0)
+            return osr_error_set(-OSR_EINVAL, "step '%s': an extractor needs no other step",
+                                 st->id);
+        if (st->wr) {
+            struct step *in;
+            if (json_array_size(needs) != 1)
+                return osr_error_set(-OSR_EINVAL,
+                                     "step '%s': a writer takes the rows of exactly one step "
+                                     "(needs: [step])",
+                                     st->id);
+            st->input = json_string_value(json_array_get(needs, 0));
+            in = st->input ? find(R, st->input) : NULL;
+            if (!in || !in->ex)
+                return osr_error_set(-OSR_EINVAL,
+                                     "step '%s': its input '%s' is not an extractor before it",
+                                     st->id, st->input ? st->input : "?");
+        }
+    }
+    return rc;
+}
+
+/* Resolves a step's connection; a failure is the step's. */
+static int connect_step(struct run *R, struct step *st)
+{
+    const char *ref = json_string_value(json_object_get(st->cfg, "connection"));
+    const struct osr_conn_alias *a;
+
+    if (!ref)
+        return 0;
+    if (!R->conns.present || osr_connections_find(&a, &R->conns, ref) < 0 ||
+        osr_connections_resolve_strict(&st->conn, a, &R->secrets) < 0)
+        return osr_step_fail(&st->ctx, "step '%s': connection %s: %s", st->id, ref,
+                             osr_error_last());
+    st->ctx.conn = st->conn;
+    return 0;
+}
+
+/* ---- streaming from an extractor to its writers ---- */
+
+struct flow {
+    struct run *R;
+    struct step *from;
+    struct step *failed;
+    bool opened;
+};
+
+static int emit(const struct osr_batch *b, void *payload)
+{
+    struct flow *f = payload;
+
+    for (size_t i = 0; i < f->R->n; i++) {
+        struct step *w = &f->R->steps[i];
+        uint64_t t0 = osr_now_us();
+        int rc;
+        if (!w->wr || strcmp(w->input, f->from->id) != 0)
+            continue;
+        if (!f->opened) {
+            event(f->R, "step_start", w->id, NULL);
+            rc = w->wr->open(&w->state, &w->ctx, b);
+        } else {
+            rc = w->wr->write(w->state, &w->ctx, b);
+            w->rows_in += b->nrows;
+            w->bytes += b->bytes;
+        }
+        w->us += osr_now_us() - t0;
+        if (rc < 0) {
+            f->failed = w;
+            return -1;
+        }
+    }
+    if (f->opened) {
+        f->from->rows_out += b->nrows;
+        f->from->bytes += b->bytes;
+    }
+    f->opened = true;
+    return 0;
+}
+
+static void finish_step(struct run *R, struct step *st, bool ok)
+{
+    st->status = ok ? "success" : "failed";
+    if (ok)
+        event(R, "step_complete", st->id,
+              json_pack("{s:I, s:I, s:I, s:I}", "rows_in", (json_int_t)st->rows_in, "rows_out",
+                        (json_int_t)st->rows_out, "bytes", (json_int_t)st->bytes, "duration_ms",
+                        (json_int_t)(st->us / 1000)));
+    else {
+        char *msg = osr_redact_text(st->ctx.err, &R->secrets);
+        snprintf(st->ctx.err, sizeof(st->ctx.err), "%s", msg);
+        free(msg);
+        event(R, "step_error", st->id, json_pack("{s:s}", "error", st->ctx.err));
+    }
+}
+
+/* Runs extractor `ex` into its writers; returns the failed step or NULL. */
+static struct step *run_flow(struct run *R, struct step *ex)
+{
+    struct flow f = {R, ex, NULL, false};
+    uint64_t t0 = osr_now_us(), writers_us = 0;
+    int rc;
+
+    event(R, "step_start", ex->id, NULL);
+    rc = connect_step(R, ex);
+    for (size_t i = 0; rc == 0 && i < R->n; i++) {
+        if (R->steps[i].wr && strcmp(R->steps[i].input, ex->id) == 0 &&
+            connect_step(R, &R->steps[i]) < 0) {
+            f.failed = &R->steps[i];
+            rc = -1;
+        }
+    }
+    if (rc == 0 && !f.failed)
+        rc = ex->ex->run(&ex->ctx, emit, &f);
+    for (size_t i = 0; i < R->n; i++) {
+        struct step *w = &R->steps[i];
+        if (!w->wr || strcmp(w->input, ex->id) != 0)
+            continue;
+        if (rc == 0) {
+            uint64_t c0 = osr_now_us();
+            int crc = w->wr->commit(w->state, &w->ctx); /* frees the writer */
+            w->state = NULL;
+            w->us += osr_now_us() - c0;
+            finish_step(R, w, crc == 0);
+            if (crc < 0 && !f.failed)
+                f.failed = w;
+        } else {
+            if (w->state)
+                w->wr->abort(w->state);
+            w->state = NULL;
+            if (w == f.failed)
+                finish_step(R, w, false);
+            else
+                w->status = "skipped";
+        }
+        writers_us += w->us;
+    }
+    ex->us = osr_now_us() - t0 - writers_us;
+    if (rc < 0 && !f.failed)
+        f.failed = ex;
+    finish_step(R, ex, f.failed != ex);
+    return f.failed;
+}
+
+/* ---- the records a run leaves ---- */
+
+static char *dir_of_run(struct run *R, const char *slug, const char *ts)
+{
+    const struct osr_config *cfg = R->req->cfg;
+    const char *profile =
+        json_string_value(json_object_get(json_object_get(R->manifest, "meta"), "profile"));
+    char *root = osr_config_path(cfg, cfg->fs.run_logs_dir);
+    char *rel = osr_xasprintf("%s/%s/%s_%s", profile ? profile : "default", slug, ts, R->run_id);
+    char *dir = osr_path_join(root, rel);
+
+    free(root);
+    free(rel);
+    return dir;
+}
+
+static void write_json_file(const char *dir, const char *name, json_t *doc, size_t flags)
+{
+    char *path = osr_path_join(dir, name), *text = json_dumps(doc, flags);
+
+    if (text)
+        osr_fs_write_atomic(path, text, strlen(text), 0600);
+    free(text);
+    free(path);
+}
+
+/* Appends `rec` (stolen) to the run index, under an exclusive lock. */
+static int append_index(const struct osr_config *cfg, json_t *rec)
+{
+    char *dir = osr_config_path(cfg, cfg->fs.index_dir), *path = osr_path_join(dir, "runs.jsonl");
+    char *line = json_dumps(rec, JSON_COMPACT);
+    int fd = -1, rc = -1;
+
+    if (line && osr_fs_mkdir_p(dir, 0700) == 0 &&
+        (fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) >= 0 &&
+        flock(fd, LOCK_EX) == 0) {
+        size_t n = strlen(line);
+        off_t end = lseek(fd, 0, SEEK_END);
+        char last = '\n';
+        /* A torn last line (a run killed while appending) must not swallow this one. */
+        if (end > 0 && pread(fd, &last, 1, end - 1) == 1 && last != '\n')
+            osr_fs_write_all(fd, "\n", 1);
+        line[n] = '\n';
+        rc = osr_fs_write_all(fd, line, n + 1);
+    }
+    if (fd >= 0)
+        close(fd);
+    free(line);
+    free(path);
+    free(dir);
+    json_decref(rec);
+    return rc;
+}
+
+static char *relative(const char *base, const char *path)
+{
+    size_t n = strlen(base);
+
+    if (strncmp(path, base, n) == 0 && path[n] == '/')
+        return osr_xstrdup(path + n + 1);
+    return osr_xstrdup(path);
+}
+
+int osr_run(json_t **out, const struct osr_run_req *r)
+{
+    struct run R = {.req = r, .secrets = OSR_STRV_INIT, .timeline = json_array()};
+    const struct osr_config *cfg = r->cfg;
+    char *build_dir = osr_path_dirname(r->manifest_path), *slug = NULL, *run_dir = NULL;
+    char ts[32], finished[32];
+    struct osr_diags ignored;
+    struct step *failed = NULL;
+    unsigned char rnd[6];
+    json_t *steps_json = json_array(), *meta;
+    uint64_t rows = 0;
+    int rc;
+
+    *out = NULL;
+    osr_diags_init(&ignored);
+    if ((rc = load_manifest(&R, r->manifest_path)) < 0 || (rc = plan(&R, build_dir)) < 0)
+        goto done;
+    meta = json_object_get(R.manifest, "meta");
+    slug = osr_slugify(json_string_value(json_object_get(R.manifest, "name")));
+    osr_connections_load(&R.conns, cfg->base_path, &ignored);
+    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+        memset(rnd, 0, sizeof(rnd));
+    snprintf(R.run_id, sizeof(R.run_id), "run-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
+             rnd[3], rnd[4], rnd[5]);
+    utc_now(ts, sizeof(ts), true);
+    utc_now(R.started, sizeof(R.started), false);
+    R.t0_ms = osr_now_ms();
+    for (size_t i = 0; i < R.n; i++)
+        R.steps[i].ctx = (struct osr_step_ctx){.base_path = cfg->base_path,
+                                               .step_id = R.steps[i].id,
+                                               .cfg = R.steps[i].cfg,
+                                               .dry_run = r->dry_run};
+    if (!r->dry_run) {
+        run_dir = dir_of_run(&R, slug, ts);
+        if (osr_fs_mkdir_p(run_dir, 0700) < 0) {
+            rc = osr_error_set(-OSR_EIO, "cannot create the run directory %s", run_dir);
+            goto done;
+        }
+        {
+            char *events = osr_path_join(run_dir, "events.jsonl");
+            int fd = open(events, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+            R.events = fd >= 0 ? fdopen(fd, "w") : NULL;
+            free(events);
+        }
+        write_json_file(run_dir, "manifest.json", R.manifest, JSON_INDENT(2) | JSON_SORT_KEYS);
+    }
+    event(&R, "run_start", NULL,
+          json_pack("{s:s, s:s, s:O?, s:b}", "run_id", R.run_id, "pipeline", slug, "manifest_hash",
+                    json_object_get(meta, "manifest_hash"), "dry_run", r->dry_run));
+    for (size_t i = 0; i < R.n && !failed; i++) {
+        char msg[160];
+        size_t done_steps = 0;
+        if (!R.steps[i].ex)
+            continue;
+        failed = run_flow(&R, &R.steps[i]);
+        for (size_t k = 0; k < R.n; k++)
+            done_steps += strcmp(R.steps[k].status, "pending") != 0;
+        snprintf(msg, sizeof(msg), "%s: %llu rows%s", R.steps[i].id,
+                 (unsigned long long)R.steps[i].rows_out, failed ? " (failed)" : "");
+        osr_progress((double)done_steps, (double)R.n, msg); /* per extractor and its writers */
+    }
+    for (size_t i = 0; i < R.n; i++) {
+        struct step *st = &R.steps[i];
+        if (strcmp(st->status, "pending") == 0)
+            st->status = "skipped";
+        if (st->wr && strcmp(st->status, "success") == 0)
+            rows += st->rows_in;
+        json_array_append_new(steps_json,
+                              json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s?}", "id", st->id,
+                                        "component", st->component, "status", st->status, "rows_in",
+                                        (json_int_t)st->rows_in, "rows_out",
+                                        (json_int_t)st->rows_out, "bytes", (json_int_t)st->bytes,
+                                        "duration_ms", (json_int_t)(st->us / 1000), "error",
+                                        strcmp(st->status, "failed") == 0 ? st->ctx.err : NULL));
+    }
+    utc_now(finished, sizeof(finished), false);
+    event(&R, failed ? "run_error" : "run_complete", NULL,
+          json_pack("{s:s, s:I}", "status", failed ? "failed" : "success", "duration_ms",
+                    (json_int_t)(osr_now_ms() - R.t0_ms)));
+    *out = json_pack("{s:s, s:s, s:s, s:s?, s:O?, s:b, s:s, s:s, s:I, s:I, s:o}", "status",
+                     failed ? "failed" : "success", "run_id", R.run_id, "pipeline", slug, "profile",
+                     json_string_value(json_object_get(meta, "profile")), "manifest_hash",
+                     json_object_get(meta, "manifest_hash"), "dry_run", r->dry_run, "started_at",
+                     R.started, "finished_at", finished, "duration_ms",
+                     (json_int_t)(osr_now_ms() - R.t0_ms), "rows", (json_int_t)rows, "steps",
+                     steps_json);
+    steps_json = NULL;
+    if (failed)
+        json_object_set_new(
+            *out, "error", json_pack("{s:s, s:s}", "step", failed->id, "message", failed->ctx.err));
+    if (run_dir) {
+        json_t *metrics = json_object_get(*out, "steps"), *m;
+        size_t i;
+        char *path = osr_path_join(run_dir, "metrics.jsonl");
+        FILE *mf = fopen(path, "we");
+        json_array_foreach(metrics, i, m)
+        {
+            char *line = json_dumps(m, JSON_COMPACT);
+            if (mf && line)
+                fprintf(mf, "%s\n", line);
+            free(line);
+        }
+        if (mf)
+            fclose(mf);
+        free(path);
+        if (R.events) {
+            fclose(R.events);
+            R.events = NULL;
+        }
+        {
+            char *aiop_dir = NULL, *rel_run = relative(cfg->base_path, run_dir), *rel_aiop;
+            osr_aiop_write(&aiop_dir, cfg, *out, R.manifest, R.timeline);
+            rel_aiop = aiop_dir ? relative(cfg->base_path, aiop_dir) : NULL;
+            json_object_set_new(*out, "run_dir", json_string(run_dir));
+            json_object_set_new(*out, "aiop_dir", aiop_dir ? json_string(aiop_dir) : json_null());
+            append_index(cfg, json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:O, s:O, s:O?, s:s, "
+                                        "s:s?}",
+                                        "run_id", R.run_id, "pipeline", slug, "profile",
+                                        json_string_value(json_object_get(meta, "profile")),
+                                        "status", failed ? "failed" : "success", "started_at",
+                                        R.started, "finished_at", finished, "duration_ms",
+                                        json_object_get(*out, "duration_ms"), "rows",
+                                        json_object_get(*out, "rows"), "manifest_hash",
+                                        json_object_get(meta, "manifest_hash"), "run_dir", rel_run,
+                                        "aiop_dir", rel_aiop));
+            free(rel_run);
+            free(rel_aiop);
+            free(aiop_dir);
+        }
+    }
+    rc = 0;
+done:
+    if (R.events)
+        fclose(R.events);
+    for (size_t i = 0; i < R.n; i++) {
+        if (R.steps[i].state && R.steps[i].wr)
+            R.steps[i].wr->abort(R.steps[i].state);
+        json_decref(R.steps[i].cfg);
+        json_decref(R.steps[i].conn);
+    }
+    free(R.steps);
+    for (size_t i = 0; i < R.secrets.n; i++)
+        explicit_bzero(R.secrets.v[i], strlen(R.secrets.v[i]));
+    osr_strv_dispose(&R.secrets);
+    osr_connections_dispose(&R.conns);
+    json_decref(R.manifest);
+    json_decref(R.timeline);
+    json_decref(steps_json);
+    osr_diags_dispose(&ignored);
+    free(build_dir);
+    free(slug);
+    free(run_dir);
+    return rc;
+}

@@ -1,0 +1,363 @@
+/*
+ * sqlite_steps.c - sqlite.extractor and sqlite.writer.
+ *
+ * The extractor steps through one statement (the step's query, or the table), a batch of
+ * rows at a time. The writer does all its work in one transaction: the table is created,
+ * replaced or emptied as write_mode says, the rows inserted through one prepared statement,
+ * and the transaction committed at the end, so a failed run leaves the table as it was.
+ */
+#include "core/alloc.h"
+#include "core/fsutil.h"
+#include "pipeline/steps.h"
+
+#include <sqlite3.h>
+
+#define ARENA_MAX (64u << 20)
+#define ARENA_FLUSH (8u << 20) /* a batch is handed on early once its values pass this */
+
+static long long cfg_int(json_t *cfg, const char *key, long long dflt, long long lo, long long hi)
+{
+    json_t *v = json_object_get(cfg, key);
+    long long n = json_is_integer(v) ? (long long)json_integer_value(v) : dflt;
+
+    return n < lo ? lo : n > hi ? hi : n;
+}
+
+static const char *cfg_str(const struct osr_step_ctx *ctx, const char *key)
+{
+    const char *v = json_string_value(json_object_get(ctx->cfg, key));
+
+    return v ? v : json_string_value(json_object_get(ctx->conn, key));
+}
+
+/* The database file of the step: its `path`, else its connection's, relative to the
+ * workspace. */
+static char *db_path(struct osr_step_ctx *ctx)
+{
+    const char *p = cfg_str(ctx, "path");
+
+    if (!p) {
+        osr_step_fail(ctx, "step '%s' names no SQLite database: give a connection or a path",
+                      ctx->step_id);
+        return NULL;
+    }
+    return osr_path_absolute(p, ctx->base_path);
+}
+
+/* "name" quoted for SQL, with an optional schema: "schema"."name". */
+static void quote_ident(struct osr_buf *out, const char *schema, const char *name)
+{
+    const char *parts[2] = {schema, name};
+
+    for (int k = 0; k < 2; k++) {
+        if (!parts[k])
+            continue;
+        if (k == 1 && schema)
+            osr_buf_putc(out, '.');
+        osr_buf_putc(out, '"');
+        for (const char *p = parts[k]; *p; p++) {
+            if (*p == '"')
+                osr_buf_putc(out, '"');
+            osr_buf_putc(out, *p);
+        }
+        osr_buf_putc(out, '"');
+    }
+}
+
+static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
+{
+    char *path = db_path(ctx);
+    const char *query = cfg_str(ctx, "query"), *table = cfg_str(ctx, "table");
+    long long limit = cfg_int(ctx->cfg, "limit", -1, -1, INT64_MAX);
+    size_t cap = (size_t)cfg_int(ctx->cfg, "batch_size", 10000, 1, 100000);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    struct osr_buf sql;
+    struct osr_batch b;
+    int rc = -1, src;
+
+    osr_buf_init(&sql, 1u << 20);
+    osr_batch_init(&b, cap, ARENA_MAX);
+    if (!path)
+        goto done;
+    if (!query && !table) {
+        osr_step_fail(ctx, "step '%s' has neither query nor table", ctx->step_id);
+        goto done;
+    }
+    if (query) {
+        osr_buf_puts(&sql, query);
+    } else {
+        osr_buf_puts(&sql, "SELECT * FROM ");
+        quote_ident(&sql, cfg_str(ctx, "schema"), table);
+    }
+    if (limit >= 0) { /* on a query too: the step's limit caps whatever it selects */
+        char tail[48];
+        snprintf(tail, sizeof(tail), " LIMIT %lld", limit);
+        if (query) {
+            struct osr_buf wrapped;
+            osr_buf_init(&wrapped, 1u << 20);
+            osr_buf_puts(&wrapped, "SELECT * FROM (");
+            osr_buf_put(&wrapped, sql.ptr, sql.len);
+            osr_buf_puts(&wrapped, ")");
+            osr_buf_dispose(&sql);
+            sql = wrapped;
+        }
+        osr_buf_puts(&sql, tail);
+    }
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        osr_step_fail(ctx, "step '%s': cannot open %s: %s", ctx->step_id, path,
+                      db ? sqlite3_errmsg(db) : "out of memory");
+        goto done;
+    }
+    if (sqlite3_prepare_v2(db, sql.ptr, (int)sql.len, &st, NULL) != SQLITE_OK) {
+        osr_step_fail(ctx, "step '%s': the %s is not valid here: %s", ctx->step_id,
+                      query ? "query" : "table", sqlite3_errmsg(db));
+        goto done;
+    }
+    for (int c = 0; c < sqlite3_column_count(st); c++) {
+        const char *decl = sqlite3_column_decltype(st, c);
+        osr_strv_push(&b.names, sqlite3_column_name(st, c));
+        osr_strv_push(&b.types, decl ? decl : "");
+    }
+    if (emit(&b, payload) < 0 || ctx->dry_run) {
+        rc = ctx->dry_run ? 0 : -1;
+        goto done;
+    }
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        struct osr_cell *row = osr_batch_add_row(&b);
+        if (!row) {
+            if (emit(&b, payload) < 0)
+                goto done;
+            osr_batch_clear(&b);
+            row = osr_batch_add_row(&b);
+        }
+        for (size_t c = 0; c < b.names.n; c++) {
+            int t = sqlite3_column_type(st, (int)c);
+            if (t == SQLITE_INTEGER) {
+                row[c] =
+                    (struct osr_cell){.type = OSR_V_INT, .i = sqlite3_column_int64(st, (int)c)};
+            } else if (t == SQLITE_FLOAT) {
+                row[c] =
+                    (struct osr_cell){.type = OSR_V_REAL, .r = sqlite3_column_double(st, (int)c)};
+            } else if (t != SQLITE_NULL) {
+                const void *p = t == SQLITE_BLOB ? sqlite3_column_blob(st, (int)c)
+                                                 : (const void *)sqlite3_column_text(st, (int)c);
+                if (osr_batch_set_bytes(&b, &row[c], t == SQLITE_BLOB ? OSR_V_BLOB : OSR_V_TEXT, p,
+                                        (size_t)sqlite3_column_bytes(st, (int)c)) < 0) {
+                    osr_step_fail(ctx, "step '%s': a row is larger than %u MiB", ctx->step_id,
+                                  ARENA_MAX >> 20);
+                    goto done;
+                }
+            }
+        }
+        if (b.arena.len > ARENA_FLUSH) {
+            if (emit(&b, payload) < 0)
+                goto done;
+            osr_batch_clear(&b);
+        }
+    }
+    if (src != SQLITE_DONE) {
+        osr_step_fail(ctx, "step '%s': reading failed: %s", ctx->step_id, sqlite3_errmsg(db));
+        goto done;
+    }
+    rc = b.nrows && emit(&b, payload) < 0 ? -1 : 0;
+done:
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    osr_batch_dispose(&b);
+    osr_buf_dispose(&sql);
+    free(path);
+    return rc;
+}
+
+const struct osr_extractor_ops osr_sqlite_extractor = {"sqlite.extractor", extract};
+
+/* ---- writer ---- */
+
+struct sqlw {
+    sqlite3 *db;
+    sqlite3_stmt *ins;
+    size_t ncols;
+};
+
+static int exec(struct osr_step_ctx *ctx, struct sqlw *w, const char *sql, const char *what)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(w->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+        return 0;
+    osr_step_fail(ctx, "step '%s': %s failed: %s", ctx->step_id, what, msg ? msg : "?");
+    sqlite3_free(msg);
+    return -1;
+}
+
+static void w_abort(void *state)
+{
+    struct sqlw *w = state;
+
+    if (!w)
+        return;
+    sqlite3_finalize(w->ins);
+    if (w->db && !sqlite3_get_autocommit(w->db))
+        sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(w->db);
+    free(w);
+}
+
+static bool table_exists(sqlite3 *db, const char *schema, const char *table)
+{
+    sqlite3_stmt *st = NULL;
+    char *sql = sqlite3_mprintf("SELECT 1 FROM \"%w\".sqlite_master WHERE type = 'table' AND "
+                                "name = %Q",
+                                schema ? schema : "main", table);
+    bool found =
+        sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW;
+
+    sqlite3_finalize(st);
+    sqlite3_free(sql);
+    return found;
+}
+
+static int w_open(void **state, struct osr_step_ctx *ctx, const struct osr_batch *schema)
+{
+    struct sqlw *w = osr_xcalloc(1, sizeof(*w));
+    char *path = db_path(ctx);
+    const char *table = cfg_str(ctx, "table"),
+               *sch = json_string_value(json_object_get(ctx->cfg, "schema"));
+    const char *mode = json_string_value(json_object_get(ctx->cfg, "write_mode"));
+    json_t *create = json_object_get(ctx->cfg, "create_if_missing");
+    struct osr_buf sql, name;
+    bool exists;
+    int rc = -1;
+
+    osr_buf_init(&sql, 16u << 20);
+    osr_buf_init(&name, 4096);
+    *state = w;
+    w->ncols = schema->names.n;
+    mode = mode ? mode : "append";
+    if (!path)
+        goto done;
+    if (!table) {
+        osr_step_fail(ctx, "step '%s' names no table", ctx->step_id);
+        goto done;
+    }
+    if (strcmp(mode, "upsert") == 0) {
+        osr_step_fail(ctx,
+                      "step '%s': write_mode upsert is not available in this version; "
+                      "use append, replace or truncate",
+                      ctx->step_id);
+        goto done;
+    }
+    if (sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        osr_step_fail(ctx, "step '%s': cannot open %s: %s", ctx->step_id, path,
+                      w->db ? sqlite3_errmsg(w->db) : "out of memory");
+        goto done;
+    }
+    sqlite3_busy_timeout(w->db, 5000);
+    if (exec(ctx, w, "BEGIN IMMEDIATE", "starting a transaction") < 0)
+        goto done;
+    quote_ident(&name, sch, table);
+    exists = table_exists(w->db, sch, table);
+    if (exists && strcmp(mode, "replace") == 0) {
+        osr_buf_printf(&sql, "DROP TABLE %.*s", (int)name.len, name.ptr);
+        if (exec(ctx, w, sql.ptr, "replacing the table") < 0)
+            goto done;
+        osr_buf_clear(&sql);
+        exists = false;
+    }
+    if (!exists) {
+        if (json_is_false(create) && strcmp(mode, "replace") != 0) {
+            osr_step_fail(ctx,
+                          "step '%s': table %s does not exist and create_if_missing is "
+                          "false",
+                          ctx->step_id, table);
+            goto done;
+        }
+        osr_buf_printf(&sql, "CREATE TABLE %.*s (", (int)name.len, name.ptr);
+        for (size_t c = 0; c < schema->names.n; c++) {
+            if (c)
+                osr_buf_puts(&sql, ", ");
+            quote_ident(&sql, NULL, schema->names.v[c]);
+            if (schema->types.v[c][0])
+                osr_buf_printf(&sql, " %s", schema->types.v[c]);
+        }
+        osr_buf_puts(&sql, ")");
+        if (exec(ctx, w, sql.ptr, "creating the table") < 0)
+            goto done;
+        osr_buf_clear(&sql);
+    } else if (strcmp(mode, "truncate") == 0) {
+        osr_buf_printf(&sql, "DELETE FROM %.*s", (int)name.len, name.ptr);
+        if (exec(ctx, w, sql.ptr, "emptying the table") < 0)
+            goto done;
+        osr_buf_clear(&sql);
+    }
+    osr_buf_printf(&sql, "INSERT INTO %.*s (", (int)name.len, name.ptr);
+    for (size_t c = 0; c < schema->names.n; c++) {
+        if (c)
+            osr_buf_puts(&sql, ", ");
+        quote_ident(&sql, NULL, schema->names.v[c]);
+    }
+    osr_buf_puts(&sql, ") VALUES (");
+    for (size_t c = 0; c < schema->names.n; c++)
+        osr_buf_puts(&sql, c ? ", ?" : "?");
+    osr_buf_puts(&sql, ")");
+    if (sqlite3_prepare_v2(w->db, sql.ptr, (int)sql.len, &w->ins, NULL) != SQLITE_OK) {
+        osr_step_fail(ctx, "step '%s': cannot insert into %s: %s", ctx->step_id, table,
+                      sqlite3_errmsg(w->db));
+        goto done;
+    }
+    rc = 0;
+done:
+    osr_buf_dispose(&sql);
+    osr_buf_dispose(&name);
+    free(path);
+    return rc;
+}
+
+static int w_write(void *state, struct osr_step_ctx *ctx, const struct osr_batch *b)
+{
+    struct sqlw *w = state;
+
+    for (size_t r = 0; r < b->nrows; r++) {
+        const struct osr_cell *row = osr_batch_row(b, r);
+        for (size_t c = 0; c < w->ncols; c++) {
+            const struct osr_cell *v = &row[c];
+            int i = (int)c + 1;
+            if (v->type == OSR_V_INT)
+                sqlite3_bind_int64(w->ins, i, v->i);
+            else if (v->type == OSR_V_REAL)
+                sqlite3_bind_double(w->ins, i, v->r);
+            else if (v->type == OSR_V_TEXT)
+                sqlite3_bind_text(w->ins, i, osr_batch_bytes(b, v), (int)v->len, SQLITE_STATIC);
+            else if (v->type == OSR_V_BLOB)
+                sqlite3_bind_blob(w->ins, i, osr_batch_bytes(b, v), (int)v->len, SQLITE_STATIC);
+            else
+                sqlite3_bind_null(w->ins, i);
+        }
+        if (sqlite3_step(w->ins) != SQLITE_DONE) {
+            osr_step_fail(ctx, "step '%s': row %zu of a batch was refused: %s", ctx->step_id, r + 1,
+                          sqlite3_errmsg(w->db));
+            sqlite3_reset(w->ins);
+            return -1;
+        }
+        sqlite3_reset(w->ins);
+    }
+    return 0;
+}
+
+static int w_commit(void *state, struct osr_step_ctx *ctx)
+{
+    struct sqlw *w = state;
+    int rc = exec(ctx, w, ctx->dry_run ? "ROLLBACK" : "COMMIT", "committing");
+
+    if (rc == 0) {
+        sqlite3_finalize(w->ins);
+        w->ins = NULL;
+    }
+    w_abort(w);
+    return rc;
+}
+
+const struct osr_writer_ops osr_sqlite_writer = {"sqlite.writer", w_open, w_write, w_commit,
+                                                 w_abort};

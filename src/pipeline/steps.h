@@ -1,0 +1,51 @@
+/*
+ * steps.h - the components a run can execute, behind one interface.
+ *
+ * An extractor runs once and hands its rows, a batch at a time, to `emit` (the runner
+ * passes them to every step that needs it). A writer is opened with the columns of its
+ * input, takes batches, and is finished with commit (its output becomes visible whole: a
+ * CSV file renamed into place, a database transaction committed) or abort (nothing of the
+ * run is left: the temporary file removed, the transaction rolled back).
+ */
+#ifndef OSR_PIPELINE_STEPS_H
+#define OSR_PIPELINE_STEPS_H
+
+#include "pipeline/batch.h"
+
+#include <jansson.h>
+
+/* What a step needs from the run: the workspace and its resolved connection. */
+struct osr_step_ctx {
+    const char *base_path;
+    const char *step_id;
+    json_t *cfg;    /* the step's compiled configuration (borrowed) */
+    json_t *conn;   /* its connection's fields, secrets resolved (borrowed; may be NULL) */
+    bool dry_run;   /* check and plan, write nothing */
+    char err[1024]; /* what went wrong, for the run's error (no secret in it) */
+};
+
+typedef int (*osr_emit_fn)(const struct osr_batch *b, void *payload);
+
+struct osr_extractor_ops {
+    const char *component;
+    /* Runs the extraction: first emits an empty batch carrying the columns, then the rows.
+     * Returns 0, or -1 with ctx->err set. */
+    int (*run)(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload);
+};
+
+struct osr_writer_ops {
+    const char *component;
+    /* Opens the target for rows with the columns of `schema` (an empty batch). */
+    int (*open)(void **state, struct osr_step_ctx *ctx, const struct osr_batch *schema);
+    int (*write)(void *state, struct osr_step_ctx *ctx, const struct osr_batch *b);
+    int (*commit)(void *state, struct osr_step_ctx *ctx);
+    void (*abort)(void *state); /* also frees */
+};
+
+const struct osr_extractor_ops *osr_extractor_find(const char *component);
+const struct osr_writer_ops *osr_writer_find(const char *component);
+
+/* Sets ctx->err (printf style) and returns -1. */
+int osr_step_fail(struct osr_step_ctx *ctx, const char *fmt, ...) OSR_PRINTF(2, 3);
+
+#endif

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# `osiris run`: a SQLite extract streamed to a CSV file and a SQLite table, the records
+# every run leaves (run logs, the index, the AI Operation Package, aiop list/show), a
+# failing step (no partial file, the table untouched, the run recorded as failed), a dry
+# run that writes nothing, a manifest run as it is, and bad input.
+source "$(dirname "$0")/lib.sh"
+cd "$TMP"
+ws=$(new_ws ws)
+mkdir -p "$ws/pipelines"
+cat >"$ws/pipelines/orders.yaml" <<'YAML'
+oml_version: "0.1.0"
+name: orders-export
+params:
+  cap: {type: integer, default: 100000}
+steps:
+  - id: read
+    component: sqlite.extractor
+    mode: read
+    config:
+      connection: "@sqlite.demo"
+      query: "SELECT id, customer_id, unit_price, status, note FROM orders ORDER BY id LIMIT ${params.cap}"
+      batch_size: 128
+  - id: csv
+    component: filesystem.csv_writer
+    mode: write
+    needs: [read]
+    config: {path: output/orders.csv, null_value: "NULL"}
+  - id: copy
+    component: sqlite.writer
+    mode: write
+    needs: [read]
+    config: {connection: "@sqlite.demo", table: orders_copy, write_mode: replace}
+YAML
+db="$ws/data/demo.sqlite"
+want=$(sqlite3 "$db" "SELECT count(*) FROM orders")
+
+run_osr run "$ws/pipelines/orders.yaml" --base-path "$ws" --json
+expect_eq "$RC" 0 "the run succeeds: $ERR"
+expect_eq "$(jq -r .status <<<"$OUT")" success "status"
+expect_eq "$(jq -c '[.steps[] | [.id, .status, .rows_in, .rows_out]]' <<<"$OUT")" \
+    "[[\"read\",\"success\",0,$want],[\"csv\",\"success\",$want,0],[\"copy\",\"success\",$want,0]]" \
+    "every row through every step, in batches of 128"
+expect_eq "$(wc -l <"$ws/output/orders.csv")" "$((want + 1))" "CSV: a header and every row"
+expect_eq "$(head -1 "$ws/output/orders.csv")" "id,customer_id,unit_price,status,note" "CSV header"
+expect_eq "$(sqlite3 -csv "$db" "SELECT id, customer_id, unit_price, status, ifnull(note, 'NULL') FROM orders ORDER BY id" | tr -d '\r' | sed 's/"//g' | head -50 | md5sum)" \
+    "$(tail -n +2 "$ws/output/orders.csv" | sed 's/"//g' | head -50 | md5sum)" "CSV values match the source"
+expect_eq "$(sqlite3 "$db" "SELECT count(*), sum(unit_price) = (SELECT sum(unit_price) FROM orders) FROM orders_copy")" "$want|1" "SQLite copy"
+run_id=$(jq -r .run_id <<<"$OUT")
+run_dir=$(jq -r .run_dir <<<"$OUT")
+expect_eq "$(ls "$run_dir" | tr '\n' ' ')" "events.jsonl manifest.json metrics.jsonl " "run logs"
+expect_eq "$(jq -r .event "$run_dir/events.jsonl" | tr '\n' ' ')" \
+    "run_start step_start step_start step_start step_complete step_complete step_complete run_complete " "events"
+expect_eq "$(jq -sc 'map(.id)' "$run_dir/metrics.jsonl")" '["read","csv","copy"]' "metrics per step"
+expect_eq "$(tail -1 "$ws/.osiris/index/runs.jsonl" | jq -c '[.run_id, .status, .rows]')" "[\"$run_id\",\"success\",$((2 * want))]" "index line"
+aiop="$ws/aiop/orders-export/$run_id"
+expect_eq "$(jq -c '[.run.status, (.semantic.dag.edges | length), (.evidence.timeline | length), .metadata.truncated]' "$aiop/aiop.json")" \
+    '["success",2,8,false]' "AIOP layers"
+expect_contains "$(cat "$aiop/run-card.md")" "| copy | sqlite.writer | success | $want | 0 |" "run card"
+expect_eq "$(stat -c %a "$aiop/aiop.json" "$run_dir/events.jsonl" "$ws/.osiris/index/runs.jsonl" | sort -u)" 600 "private records"
+run_osr mcp aiop show --run "$run_id" --base-path "$ws" --json
+expect_eq "$(jq -r '.aiop.run.run_id' <<<"$OUT")" "$run_id" "aiop show finds the run"
+
+# A failing step: the CSV keeps its previous content, the table its rows; recorded.
+before=$(md5sum <"$ws/output/orders.csv")
+sed -i 's/FROM orders ORDER BY id/FROM orders WHERE 1 = 1 UNION ALL SELECT 1, 2, 3, 4 ORDER BY id/' "$ws/pipelines/orders.yaml"
+run_osr run "$ws/pipelines/orders.yaml" --base-path "$ws" --json
+expect_eq "$RC" 1 "a failing step fails the run"
+expect_eq "$(jq -r '.status + " " + .error.step' <<<"$OUT")" "failed read" "the failed step is named"
+expect_contains "$(jq -r .error.message <<<"$OUT")" "columns" "with SQLite's reason"
+expect_eq "$(md5sum <"$ws/output/orders.csv")" "$before" "the CSV is the previous one"
+expect_eq "$(ls "$ws/output")" "orders.csv" "no temporary file left"
+expect_eq "$(sqlite3 "$db" "SELECT count(*) FROM orders_copy")" "$want" "the table is untouched"
+expect_eq "$(tail -1 "$ws/.osiris/index/runs.jsonl" | jq -r .status)" failed "the failed run is in the index"
+failed_id=$(jq -r .run_id <<<"$OUT")
+expect_eq "$(jq -r '.run.status + " " + (.evidence.errors | length | tostring)' "$ws/aiop/orders-export/$failed_id/aiop.json")" "failed 1" "and has its AIOP"
+
+# A writer that fails mid-run: its transaction is rolled back, the CSV is not replaced.
+sed -i 's/ WHERE 1 = 1 UNION ALL SELECT 1, 2, 3, 4 ORDER BY id/ ORDER BY id/' "$ws/pipelines/orders.yaml"
+sqlite3 "$db" "CREATE TABLE strict_copy (id INTEGER PRIMARY KEY, customer_id, unit_price, status, note CHECK (note IS NULL OR length(note) < 5))"
+sed -i 's/table: orders_copy, write_mode: replace/table: strict_copy, write_mode: append/' "$ws/pipelines/orders.yaml"
+run_osr run "$ws/pipelines/orders.yaml" --base-path "$ws" --json
+if [ "$(sqlite3 "$db" "SELECT count(*) FROM orders WHERE length(note) >= 5")" -gt 0 ]; then
+    expect_eq "$RC" 1 "a refused row fails the run"
+    expect_eq "$(jq -r .error.step <<<"$OUT")" copy "at the writer"
+    expect_eq "$(sqlite3 "$db" "SELECT count(*) FROM strict_copy")" 0 "rolled back: no row kept"
+    expect_eq "$(md5sum <"$ws/output/orders.csv")" "$before" "the CSV is not replaced either"
+fi
+sed -i 's/table: strict_copy, write_mode: append/table: orders_copy, write_mode: replace/' "$ws/pipelines/orders.yaml"
+
+# A dry run writes nothing and records nothing.
+runs=$(wc -l <"$ws/.osiris/index/runs.jsonl")
+rm "$ws/output/orders.csv"
+run_osr run "$ws/pipelines/orders.yaml" --dry-run --base-path "$ws" --json
+expect_eq "$RC" 0 "dry run: $ERR"
+expect_eq "$(jq -r '.dry_run' <<<"$OUT")" true "says so"
+expect_eq "$(ls "$ws/output" | wc -l)" 0 "no file written"
+expect_eq "$(wc -l <"$ws/.osiris/index/runs.jsonl")" "$runs" "no run recorded"
+manifest=$(jq -r .manifest_path <<<"$OUT")
+
+# A manifest runs as it is; a manifest with --param is refused.
+run_osr run "$manifest" --base-path "$ws" --json
+expect_eq "$RC" 0 "a manifest runs: $ERR"
+run_osr run "$manifest" --param cap=1 --base-path "$ws" --json
+expect_eq "$(jq -r .error.code <<<"$OUT")" RUN/COMPILED "parameters need the OML"
+
+# Bad input.
+run_osr run --base-path "$ws" --json
+expect_eq "$(jq -r .error.code <<<"$OUT")" CLI/MISSING_ARGUMENT "no file"
+cat >"$ws/pipelines/pg.yaml" <<'YAML'
+oml_version: "0.1.0"
+name: pg-copy
+steps:
+  - {id: read, component: sqlite.extractor, mode: read, config: {connection: "@sqlite.demo", table: orders}}
+  - {id: shape, component: sqlite.processor, mode: transform, needs: [read], config: {query: "SELECT * FROM df_read"}}
+YAML
+run_osr run "$ws/pipelines/pg.yaml" --base-path "$ws" --json
+expect_eq "$RC" 2 "a component this version cannot run"
+expect_contains "$(jq -r .error.message <<<"$OUT")" "sqlite.processor cannot run in this version" "says which"
+printf 'name: broken\n' >"$ws/pipelines/bad.yaml"
+run_osr run "$ws/pipelines/bad.yaml" --base-path "$ws" --json
+expect_eq "$RC" 2 "an invalid pipeline is refused by the compile gate"
+finish
