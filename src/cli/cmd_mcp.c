@@ -38,10 +38,11 @@ static const char usage[] =
     "required when listening on a non-loopback address. Host and Origin must be loopback\n"
     "names unless allowed with --allow-origin (repeatable through mcp.allowed_origins).\n"
     "Tools: connections_list, connections_doctor, discovery_request, memory_capture,\n"
-    "aiop_list, aiop_show and oml_compile run in a child (`osiris mcp ... --json`, stopped\n"
-    "after mcp.tool_timeout_s); components_list, usecases_list, oml_schema_get,\n"
-    "oml_validate, oml_save (drafts under pipelines/drafts/) and guide_start run in the\n"
-    "server, which never reads a secret; pipeline_run answers NOT_FOUND in this version.\n"
+    "aiop_list, aiop_show, oml_compile and pipeline_run run in a child (`osiris mcp ...\n"
+    "--json`, forked by a warm worker unless mcp.warm_worker is false, stopped after\n"
+    "mcp.tool_timeout_s); components_list, usecases_list, oml_schema_get, oml_validate,\n"
+    "oml_save (drafts under pipelines/drafts/) and guide_start run in the server, which\n"
+    "never reads a secret.\n"
     "At end of input the calls in flight still answer; SIGTERM cancels them.\n"
     "--selftest starts a server over stdio and checks the handshake, tools/list, an\n"
     "in-process and a delegated tool call and its audit line; exit 1 on any failure.\n"
@@ -241,6 +242,7 @@ static const char *tool_of(const char *words)
                                          {"mcp discovery run", "discovery_request"},
                                          {"mcp memory capture", "memory_capture"},
                                          {"mcp compile", "oml_compile"},
+                                         {"mcp pipeline run", "pipeline_run"},
                                          {"mcp aiop list", "aiop_list"},
                                          {"mcp aiop show", "aiop_show"}};
 

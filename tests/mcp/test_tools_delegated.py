@@ -259,6 +259,41 @@ out = subprocess.run([OSIRIS, "mcp", "aiop", "list", "--limit", "0", "--base-pat
 check(out.returncode == 2 and json.loads(out.stdout)["error"]["code"] == "CLI/BAD_VALUE",
       f"--limit checked: {out}")
 
+# pipeline_run: runs a workspace pipeline, with progress per step; the run is recorded and
+# aiop_list / aiop_show find it.
+os.makedirs(os.path.join(ws, "pipelines"), exist_ok=True)
+with open(os.path.join(ws, "pipelines", "copy.yaml"), "w") as f:
+    f.write('oml_version: "0.1.0"\nname: orders-copy\nsteps:\n'
+            '  - {id: read, component: sqlite.extractor, mode: read, '
+            'config: {connection: "@sqlite.demo", table: orders, batch_size: 500}}\n'
+            '  - {id: csv, component: filesystem.csv_writer, mode: write, needs: [read], '
+            'config: {path: output/orders.csv}}\n')
+s.send({"jsonrpc": "2.0", "id": 31, "method": "tools/call",
+        "params": {"name": "pipeline_run", "_meta": {"progressToken": 7},
+                   "arguments": {"path": "pipelines/copy.yaml"}}})
+notes = []
+while True:
+    m = s.recv(60)
+    if m is None or m.get("id") == 31:
+        break
+    if m.get("method") == "notifications/progress":
+        notes.append(m["params"])
+e = m["result"]["structuredContent"] if m else {}
+check(e.get("status") == "success" and e["result"]["status"] == "success"
+      and [st["status"] for st in e["result"]["steps"]] == ["success", "success"]
+      and e["result"]["rows"] == 3000, f"pipeline_run: {json.dumps(e)[:500]}")
+check(notes and notes[-1]["progress"] == 2 and notes[-1]["total"] == 2 and "3000 rows" in notes[-1]["message"],
+      f"progress per step: {notes}")
+check(sum(1 for _ in open(os.path.join(ws, "output", "orders.csv"))) == 3001, "the CSV was written")
+run_id = e["result"]["run_id"]
+e = env_of(call("aiop_list", {"pipeline": "orders-copy"}))
+check([r["run_id"] for r in e["result"]["runs"]] == [run_id], f"aiop_list finds the run: {e}")
+e = env_of(call("aiop_show", {"run_id": run_id}))
+check(e["result"]["aiop"]["run"]["status"] == "success"
+      and len(e["result"]["aiop"]["semantic"]["dag"]["edges"]) == 1, f"aiop_show: {str(e)[:300]}")
+e = env_of(call("pipeline_run", {"path": "../elsewhere.yaml"}))
+check(e["error_code"] == "POLICY_ERROR", f"a path out of the workspace: {e}")
+
 # Twenty calls at once: every one answered, by id.
 for i in range(20):
     s.send({"jsonrpc": "2.0", "id": 1000 + i, "method": "tools/call",

@@ -167,8 +167,8 @@ r = call("guide_start", {})
 check(r["result"].get("isError") is True and "intent" in r["result"]["content"][0]["text"], "intent required")
 
 env = envelope(call("pipeline.run", {"path": "pipelines/x.yaml"}))
-check(env["status"] == "error" and env["error_code"] == "NOT_FOUND"
-      and env["_meta"]["tool"] == "pipeline_run", f"runs not available yet: {env}")
+check(env["status"] == "error" and env["error"]["code"] == "OML/UNREADABLE"
+      and env["_meta"]["tool"] == "pipeline_run", f"a run of a missing file: {env}")
 
 r = s.request(99, "tools/call", {"name": "oml_compile_everything", "arguments": {}})
 check(r["error"]["code"] == -32602 and "Unknown tool" in r["error"]["message"], f"unknown tool: {r}")

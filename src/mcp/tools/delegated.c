@@ -243,19 +243,38 @@ static bool contained(const char *path)
     return true;
 }
 
-void osr_tool_oml_compile(osr_mcp_req *req, json_t *args, void *payload)
+/* oml_compile and pipeline_run: `osiris mcp <words> PATH|- [--profile P] [--param k=v]...`
+ * for a workspace file (`path`, or `manifest_path` for a run) or the text (`oml_content`,
+ * sent on the child's stdin). */
+static void pipeline_tool(osr_mcp_req *req, json_t *args, void *payload, const char *tool,
+                          const char *words, bool database)
 {
     struct osr_strv argv = OSR_STRV_INIT;
     const char *path = json_string_value(json_object_get(args, "path"));
     const char *content = json_string_value(json_object_get(args, "oml_content"));
     const char *profile = json_string_value(json_object_get(args, "profile"));
     json_t *params = json_object_get(args, "params"), *v;
-    const char *k;
+    const char *k, *bad = NULL;
 
-    if (!path == !content || (path && !contained(path))) {
+    if (!path)
+        path = json_string_value(json_object_get(args, "manifest_path"));
+    json_object_foreach(params, k, v)
+    {
+        if (!bad && (!k[0] ||
+                     strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+                         strlen(k) ||
+                     (k[0] >= '0' && k[0] <= '9')))
+            bad = k;
+    }
+    if (!path == !content || (path && !contained(path)) || bad) {
         struct osr_tool_call call;
-        osr_tool_call_begin(&call, req, "oml_compile", args);
-        if (path && content)
+        osr_tool_call_begin(&call, req, tool, args);
+        if (bad)
+            osr_tool_fail(&call, "VALIDATION_ERROR", "MCP/ARGUMENTS",
+                          json_pack("[s, s]", "params", bad),
+                          "parameter names have letters, digits and '_'",
+                          "'%.100s' is not a parameter name", bad);
+        else if (path && content)
             osr_tool_fail(&call, "VALIDATION_ERROR", "MCP/ARGUMENTS", NULL,
                           "give either path or oml_content", "give path or oml_content, not both");
         else if (!path)
@@ -269,29 +288,20 @@ void osr_tool_oml_compile(osr_mcp_req *req, json_t *args, void *payload)
         return;
     }
     osr_strv_push(&argv, "osiris");
-    osr_strv_push(&argv, "mcp");
-    osr_strv_push(&argv, "compile");
+    for (const char *w = words; *w;) {
+        size_t n = strcspn(w, " ");
+        char *word = osr_xstrndup(w, n);
+        osr_strv_push(&argv, word);
+        free(word);
+        w += n + (w[n] == ' ');
+    }
     osr_strv_push(&argv, path ? path : "-");
     if (profile) {
         osr_strv_push(&argv, "--profile");
         osr_strv_push(&argv, profile);
     }
-    json_object_foreach(params, k, v)
-    {
-        if (!k[0] ||
-            strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
-                strlen(k) ||
-            (k[0] >= '0' && k[0] <= '9')) {
-            struct osr_tool_call call;
-            osr_tool_call_begin(&call, req, "oml_compile", args);
-            osr_tool_fail(&call, "VALIDATION_ERROR", "MCP/ARGUMENTS",
-                          json_pack("[s, s]", "params", k),
-                          "parameter names have letters, digits and '_'",
-                          "'%.100s' is not a parameter name", k);
-            osr_strv_dispose(&argv);
-            return;
-        }
-    }
+    if (json_is_true(json_object_get(args, "dry_run")))
+        osr_strv_push(&argv, "--dry-run");
     json_object_foreach(params, k, v)
     {
         char *text = json_is_string(v) ? osr_xstrdup(json_string_value(v))
@@ -302,7 +312,18 @@ void osr_tool_oml_compile(osr_mcp_req *req, json_t *args, void *payload)
         free(pair);
         free(text);
     }
-    delegate_input(req, args, payload, "oml_compile", &argv, content, false);
+    delegate_input(req, args, payload, tool, &argv, content, database);
+}
+
+void osr_tool_oml_compile(osr_mcp_req *req, json_t *args, void *payload)
+{
+    pipeline_tool(req, args, payload, "oml_compile", "mcp compile", false);
+}
+
+/* A run moves data between databases: forked by the worker with their libraries. */
+void osr_tool_pipeline_run(osr_mcp_req *req, json_t *args, void *payload)
+{
+    pipeline_tool(req, args, payload, "pipeline_run", "mcp pipeline run", true);
 }
 
 void osr_tool_aiop_list(osr_mcp_req *req, json_t *args, void *payload)

@@ -296,21 +296,6 @@ static void guide_start(osr_mcp_req *req, json_t *args, void *payload)
     json_decref(params);
 }
 
-/* ---- pipeline_run ---- */
-
-/* Runs need the pipeline runtime, which this build does not have yet: NOT_FOUND, with the
- * way to a build. */
-static void pipeline_run(osr_mcp_req *req, json_t *args, void *payload)
-{
-    struct osr_tool_call call;
-
-    OSR_UNUSED(payload);
-    osr_tool_call_begin(&call, req, "pipeline_run", args);
-    osr_tool_fail(&call, "NOT_FOUND", "RUN/NOT_AVAILABLE", NULL,
-                  "compile it with oml_compile; runs come with a later version",
-                  "running pipelines is not available in this version of Osiris yet");
-}
-
 /* ---- the table ---- */
 
 struct tool_def {
@@ -467,13 +452,22 @@ static const struct tool_def defs[] = {
      osr_tool_oml_compile},
     {"pipeline_run",
      "Run a pipeline",
-     "Runs a compiled pipeline. Not available in this version yet: the answer is NOT_FOUND; "
-     "oml_compile produces the build a run will take.",
+     "Runs a pipeline from a workspace file (OML, compiled first, or a build's "
+     "manifest.yaml) or its text: rows stream from each extractor to its writers, the first "
+     "failing step stops the run and leaves no partial output. Reports each step's rows and "
+     "time, with progress per step; the run is recorded (run logs, index, an AIOP package "
+     "for aiop_show). This version runs sqlite.extractor, filesystem.csv_writer and "
+     "sqlite.writer.",
      {"pipeline.run", "osiris.pipeline.run"},
-     "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"string\"},\"manifest_path\":"
-     "{\"type\":\"string\"},\"profile\":{\"type\":\"string\"},\"params\":{\"type\":"
-     "\"object\"}},\"additionalProperties\":false}",
-     pipeline_run},
+     "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"string\",\"description\":"
+     "\"The pipeline (OML) or a manifest.yaml, relative to the workspace\"},\"manifest_path\":"
+     "{\"type\":\"string\",\"description\":\"The same as path\"},\"oml_content\":{\"type\":"
+     "\"string\",\"minLength\":1,\"description\":\"The pipeline as OML YAML text\"},"
+     "\"profile\":{\"type\":\"string\",\"pattern\":\"^[A-Za-z0-9_][A-Za-z0-9_-]*$\"},"
+     "\"params\":{\"type\":\"object\",\"additionalProperties\":{\"type\":[\"string\","
+     "\"number\",\"boolean\"]}},\"dry_run\":{\"type\":\"boolean\",\"description\":"
+     "\"Connect and check everything, write nothing\"}},\"additionalProperties\":false}",
+     osr_tool_pipeline_run},
 };
 
 /* The envelope every tool answers with (structuredContent). */
@@ -577,15 +571,16 @@ struct osr_mcp_tools *osr_mcp_tools_register(osr_mcp_server *s, const struct osr
             .output_schema = json_loads(output_schema, 0, NULL),
             /* oml_save and memory_capture write (capture appends each time); the delegated
              * database tools reach outside. */
-            .annotations =
-                json_pack("{s:s, s:b, s:b, s:b}", "title", defs[i].title, "readOnlyHint",
-                          defs[i].fn != oml_save && defs[i].fn != osr_tool_memory_capture &&
-                              defs[i].fn != osr_tool_oml_compile && defs[i].fn != pipeline_run,
-                          "idempotentHint",
-                          defs[i].fn != osr_tool_memory_capture && defs[i].fn != pipeline_run,
-                          "openWorldHint",
-                          defs[i].fn == osr_tool_connections_doctor ||
-                              defs[i].fn == osr_tool_discovery_request),
+            .annotations = json_pack(
+                "{s:s, s:b, s:b, s:b}", "title", defs[i].title, "readOnlyHint",
+                defs[i].fn != oml_save && defs[i].fn != osr_tool_memory_capture &&
+                    defs[i].fn != osr_tool_oml_compile && defs[i].fn != osr_tool_pipeline_run,
+                "idempotentHint",
+                defs[i].fn != osr_tool_memory_capture && defs[i].fn != osr_tool_pipeline_run,
+                "openWorldHint",
+                defs[i].fn == osr_tool_connections_doctor ||
+                    defs[i].fn == osr_tool_discovery_request ||
+                    defs[i].fn == osr_tool_pipeline_run),
             .call = defs[i].fn,
             .payload = t,
         };

@@ -25,6 +25,7 @@ void osr_tool_connections_doctor(osr_mcp_req *req, json_t *args, void *payload);
 void osr_tool_discovery_request(osr_mcp_req *req, json_t *args, void *payload);
 void osr_tool_memory_capture(osr_mcp_req *req, json_t *args, void *payload);
 void osr_tool_oml_compile(osr_mcp_req *req, json_t *args, void *payload);
+void osr_tool_pipeline_run(osr_mcp_req *req, json_t *args, void *payload);
 void osr_tool_aiop_list(osr_mcp_req *req, json_t *args, void *payload);
 void osr_tool_aiop_show(osr_mcp_req *req, json_t *args, void *payload);
 
