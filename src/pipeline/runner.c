@@ -57,7 +57,7 @@ static void utc_now(char *out, size_t n, bool compact)
     else {
         char base[24];
         strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(out, n, "%s.%03ldZ", base, ts.tv_nsec / 1000000);
+        snprintf(out, n, "%.19s.%03dZ", base, (int)(ts.tv_nsec / 1000000) % 1000);
     }
 }
 
