@@ -64,13 +64,69 @@ static void quote_ident(struct osr_buf *out, const char *schema, const char *nam
     }
 }
 
+/* One connection per database file and process: an extractor and the writers of the same
+ * run that use the same file share it. Two connections would deadlock there (the writer,
+ * needing an exclusive lock to spill its cache, waits for the reader, which waits for the
+ * writer's batches); one connection reads and writes in the same transaction. The writers
+ * of a file share its transaction: the first begins it, the last commits it. */
+static struct shared {
+    char *path;
+    sqlite3 *db;
+    int refs, writers;
+} handles[8];
+
+static struct shared *acquire(struct osr_step_ctx *ctx, const char *path, bool read_only)
+{
+    struct shared *free_slot = NULL;
+
+    for (size_t i = 0; i < OSR_ARRAY_LEN(handles); i++) {
+        if (handles[i].path && strcmp(handles[i].path, path) == 0) {
+            handles[i].refs++;
+            return &handles[i];
+        }
+        if (!handles[i].path && !free_slot)
+            free_slot = &handles[i];
+    }
+    if (!free_slot) {
+        osr_step_fail(ctx, "step '%s': a run uses at most %zu SQLite databases", ctx->step_id,
+                      OSR_ARRAY_LEN(handles));
+        return NULL;
+    }
+    if (sqlite3_open_v2(path, &free_slot->db,
+                        read_only ? SQLITE_OPEN_READONLY
+                                  : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                        NULL) != SQLITE_OK) {
+        osr_step_fail(ctx, "step '%s': cannot open %s: %s", ctx->step_id, path,
+                      free_slot->db ? sqlite3_errmsg(free_slot->db) : "out of memory");
+        sqlite3_close(free_slot->db);
+        free_slot->db = NULL;
+        return NULL;
+    }
+    sqlite3_busy_timeout(free_slot->db, 5000);
+    free_slot->path = osr_xstrdup(path);
+    free_slot->refs = 1;
+    free_slot->writers = 0;
+    return free_slot;
+}
+
+static void release(struct shared *h)
+{
+    if (!h || --h->refs > 0)
+        return;
+    if (!sqlite3_get_autocommit(h->db))
+        sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(h->db);
+    free(h->path);
+    *h = (struct shared){0};
+}
+
 static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
 {
     char *path = db_path(ctx);
     const char *query = cfg_str(ctx, "query"), *table = cfg_str(ctx, "table");
     long long limit = cfg_int(ctx->cfg, "limit", -1, -1, INT64_MAX);
     size_t cap = (size_t)cfg_int(ctx->cfg, "batch_size", 10000, 1, 100000);
-    sqlite3 *db = NULL;
+    struct shared *h = NULL;
     sqlite3_stmt *st = NULL;
     struct osr_buf sql;
     struct osr_batch b;
@@ -104,14 +160,21 @@ static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
         }
         osr_buf_puts(&sql, tail);
     }
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        osr_step_fail(ctx, "step '%s': cannot open %s: %s", ctx->step_id, path,
-                      db ? sqlite3_errmsg(db) : "out of memory");
+    if (!osr_fs_exists(path)) { /* never create a database to read from it */
+        osr_step_fail(ctx, "step '%s': the database %s does not exist", ctx->step_id, path);
         goto done;
     }
-    if (sqlite3_prepare_v2(db, sql.ptr, (int)sql.len, &st, NULL) != SQLITE_OK) {
+    /* Read-write unless the connection says read_only, so a writer of the same file can
+     * share the connection; the statement itself must only read. */
+    if (!(h = acquire(ctx, path, json_is_true(json_object_get(ctx->conn, "read_only")))))
+        goto done;
+    if (sqlite3_prepare_v2(h->db, sql.ptr, (int)sql.len, &st, NULL) != SQLITE_OK) {
         osr_step_fail(ctx, "step '%s': the %s is not valid here: %s", ctx->step_id,
-                      query ? "query" : "table", sqlite3_errmsg(db));
+                      query ? "query" : "table", sqlite3_errmsg(h->db));
+        goto done;
+    }
+    if (!sqlite3_stmt_readonly(st)) {
+        osr_step_fail(ctx, "step '%s': an extractor's query must only read", ctx->step_id);
         goto done;
     }
     for (int c = 0; c < sqlite3_column_count(st); c++) {
@@ -157,13 +220,13 @@ static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
         }
     }
     if (src != SQLITE_DONE) {
-        osr_step_fail(ctx, "step '%s': reading failed: %s", ctx->step_id, sqlite3_errmsg(db));
+        osr_step_fail(ctx, "step '%s': reading failed: %s", ctx->step_id, sqlite3_errmsg(h->db));
         goto done;
     }
     rc = b.nrows && emit(&b, payload) < 0 ? -1 : 0;
 done:
     sqlite3_finalize(st);
-    sqlite3_close(db);
+    release(h);
     osr_batch_dispose(&b);
     osr_buf_dispose(&sql);
     free(path);
@@ -175,9 +238,11 @@ const struct osr_extractor_ops osr_sqlite_extractor = {"sqlite.extractor", extra
 /* ---- writer ---- */
 
 struct sqlw {
-    sqlite3 *db;
+    struct shared *h;
+    sqlite3 *db; /* h->db */
     sqlite3_stmt *ins;
     size_t ncols;
+    bool in_tx; /* counted in h->writers */
 };
 
 static int exec(struct osr_step_ctx *ctx, struct sqlw *w, const char *sql, const char *what)
@@ -191,6 +256,7 @@ static int exec(struct osr_step_ctx *ctx, struct sqlw *w, const char *sql, const
     return -1;
 }
 
+/* Rolls the file's transaction back (the whole run fails with it) and lets go. */
 static void w_abort(void *state)
 {
     struct sqlw *w = state;
@@ -198,9 +264,12 @@ static void w_abort(void *state)
     if (!w)
         return;
     sqlite3_finalize(w->ins);
-    if (w->db && !sqlite3_get_autocommit(w->db))
-        sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
-    sqlite3_close(w->db);
+    if (w->in_tx) {
+        if (!sqlite3_get_autocommit(w->db))
+            sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+        w->h->writers--;
+    }
+    release(w->h);
     free(w);
 }
 
@@ -248,15 +317,20 @@ static int w_open(void **state, struct osr_step_ctx *ctx, const struct osr_batch
                       ctx->step_id);
         goto done;
     }
-    if (sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-        SQLITE_OK) {
-        osr_step_fail(ctx, "step '%s': cannot open %s: %s", ctx->step_id, path,
-                      w->db ? sqlite3_errmsg(w->db) : "out of memory");
+    if (!(w->h = acquire(ctx, path, false)))
+        goto done;
+    w->db = w->h->db;
+    if (sqlite3_db_readonly(w->db, "main") == 1) {
+        osr_step_fail(ctx,
+                      "step '%s': %s is opened read-only in this run (read_only on its "
+                      "connection)",
+                      ctx->step_id, path);
         goto done;
     }
-    sqlite3_busy_timeout(w->db, 5000);
-    if (exec(ctx, w, "BEGIN IMMEDIATE", "starting a transaction") < 0)
+    if (w->h->writers == 0 && exec(ctx, w, "BEGIN IMMEDIATE", "starting a transaction") < 0)
         goto done;
+    w->h->writers++;
+    w->in_tx = true;
     quote_ident(&name, sch, table);
     exists = table_exists(w->db, sch, table);
     if (exists && strcmp(mode, "replace") == 0) {
@@ -346,16 +420,19 @@ static int w_write(void *state, struct osr_step_ctx *ctx, const struct osr_batch
     return 0;
 }
 
+/* The last writer of a file commits the file's transaction (a dry run rolls it back). */
 static int w_commit(void *state, struct osr_step_ctx *ctx)
 {
     struct sqlw *w = state;
-    int rc = exec(ctx, w, ctx->dry_run ? "ROLLBACK" : "COMMIT", "committing");
+    int rc = 0;
 
-    if (rc == 0) {
-        sqlite3_finalize(w->ins);
-        w->ins = NULL;
-    }
-    w_abort(w);
+    sqlite3_finalize(w->ins);
+    w->ins = NULL;
+    if (--w->h->writers == 0)
+        rc = exec(ctx, w, ctx->dry_run ? "ROLLBACK" : "COMMIT", "committing");
+    w->in_tx = false;
+    release(w->h);
+    free(w);
     return rc;
 }
 

@@ -87,6 +87,34 @@ if [ "$(sqlite3 "$db" "SELECT count(*) FROM orders WHERE length(note) >= 5")" -g
 fi
 sed -i 's/table: strict_copy, write_mode: append/table: orders_copy, write_mode: replace/' "$ws/pipelines/orders.yaml"
 
+# Reading and writing the same database file, more rows than the writer's cache holds:
+# one shared connection (two would deadlock), memory bounded by the batches.
+sqlite3 "$db" "CREATE TABLE big AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000) SELECT x AS id, 'name-' || x AS name, x * 1.5 AS amount FROM c"
+cat >"$ws/pipelines/big.yaml" <<'YAML'
+oml_version: "0.1.0"
+name: big-copy
+steps:
+  - {id: read, component: sqlite.extractor, mode: read, config: {connection: "@sqlite.demo", table: big}}
+  - {id: copy, component: sqlite.writer, mode: write, needs: [read], config: {connection: "@sqlite.demo", table: big_copy, write_mode: replace}}
+  - {id: again, component: sqlite.writer, mode: write, needs: [read], config: {connection: "@sqlite.demo", table: big_again}}
+YAML
+set +e
+OUT=$(timeout 120 "$OSR" run "$ws/pipelines/big.yaml" --base-path "$ws" --json 2>"$TMP/stderr")
+RC=$?
+set -e
+expect_eq "$RC" 0 "same file read and written: $(cat "$TMP/stderr")"
+expect_eq "$(sqlite3 "$db" "SELECT (SELECT count(*) FROM big_copy) || ' ' || (SELECT count(*) FROM big_again)")" "200000 200000" "both writers, one transaction"
+cat >"$ws/pipelines/sneaky.yaml" <<'YAML'
+oml_version: "0.1.0"
+name: sneaky
+steps:
+  - {id: read, component: sqlite.extractor, mode: read, config: {connection: "@sqlite.demo", query: "DELETE FROM big RETURNING id"}}
+  - {id: csv, component: filesystem.csv_writer, mode: write, needs: [read], config: {path: output/x.csv}}
+YAML
+run_osr run "$ws/pipelines/sneaky.yaml" --base-path "$ws" --json
+expect_eq "$(jq -r .error.message <<<"$OUT")" "step 'read': an extractor's query must only read" "an extractor cannot write"
+expect_eq "$(sqlite3 "$db" "SELECT count(*) FROM big")" 200000 "nothing was deleted"
+
 # A dry run writes nothing and records nothing.
 runs=$(wc -l <"$ws/.osiris/index/runs.jsonl")
 rm "$ws/output/orders.csv"
