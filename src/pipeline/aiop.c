@@ -29,6 +29,24 @@ static json_t *dag(json_t *manifest)
     return json_pack("{s:o, s:o}", "nodes", nodes, "edges", edges);
 }
 
+/* A step of the summary: a sentence of the narrative, or a row of the run card's table. */
+static void put_step(struct osr_buf *b, json_t *st, bool table_row)
+{
+    const char *id = json_string_value(json_object_get(st, "id"));
+    const char *component = json_string_value(json_object_get(st, "component"));
+    const char *status = json_string_value(json_object_get(st, "status"));
+    long long in = (long long)json_integer_value(json_object_get(st, "rows_in"));
+    long long out = (long long)json_integer_value(json_object_get(st, "rows_out"));
+    long long ms = (long long)json_integer_value(json_object_get(st, "duration_ms"));
+
+    if (table_row)
+        osr_buf_printf(b, "| %s | %s | %s | %lld | %lld | %lld |\n", id, component, status, in, out,
+                       ms);
+    else
+        osr_buf_printf(b, "Step %s (%s): %s; %lld rows in, %lld rows out, %lld ms.", id, component,
+                       status, in, out, ms);
+}
+
 /* What happened, in sentences that cite the evidence (events by index, steps by id). */
 static json_t *narrative(json_t *summary)
 {
@@ -53,14 +71,7 @@ static json_t *narrative(json_t *summary)
     json_array_foreach(json_object_get(summary, "steps"), i, st)
     {
         osr_buf_clear(&b);
-        osr_buf_printf(&b, "Step %s (%s): %s; %lld rows in, %lld rows out, %lld ms [step:%s].",
-                       json_string_value(json_object_get(st, "id")),
-                       json_string_value(json_object_get(st, "component")),
-                       json_string_value(json_object_get(st, "status")),
-                       (long long)json_integer_value(json_object_get(st, "rows_in")),
-                       (long long)json_integer_value(json_object_get(st, "rows_out")),
-                       (long long)json_integer_value(json_object_get(st, "duration_ms")),
-                       json_string_value(json_object_get(st, "id")));
+        put_step(&b, st, false);
         json_array_append_new(paras, json_string(b.ptr));
     }
     if (err) {
@@ -139,13 +150,7 @@ static char *run_card(json_t *summary)
                      "|---|---|---|---|---|---|\n");
     json_array_foreach(json_object_get(summary, "steps"), i, st)
     {
-        osr_buf_printf(&b, "| %s | %s | %s | %lld | %lld | %lld |\n",
-                       json_string_value(json_object_get(st, "id")),
-                       json_string_value(json_object_get(st, "component")),
-                       json_string_value(json_object_get(st, "status")),
-                       (long long)json_integer_value(json_object_get(st, "rows_in")),
-                       (long long)json_integer_value(json_object_get(st, "rows_out")),
-                       (long long)json_integer_value(json_object_get(st, "duration_ms")));
+        put_step(&b, st, true);
     }
     if (json_object_get(summary, "error"))
         osr_buf_printf(

@@ -60,6 +60,19 @@ def env_of(r):
     return r["result"]["structuredContent"]
 
 
+def call_progress(rid, name, args, token, timeout=60):
+    """A call with a progress token: (its response, the progress notifications before it)."""
+    s.send({"jsonrpc": "2.0", "id": rid, "method": "tools/call",
+            "params": {"name": name, "_meta": {"progressToken": token}, "arguments": args}})
+    notes = []
+    while True:
+        m = s.recv(timeout)
+        if m is None or m.get("id") == rid:
+            return m, notes
+        if m.get("method") == "notifications/progress":
+            notes.append(m["params"])
+
+
 tools = [t["name"] for t in s.request(1, "tools/list")["result"]["tools"]]
 check(tools[:3] == ["connections_list", "connections_doctor", "discovery_request"]
       and "memory_capture" in tools,
@@ -80,16 +93,8 @@ check(e["status"] == "success" and len(e["result"]["tables"]) == 4
       and all(len(t["samples"]) == 2 for t in e["result"]["tables"]), f"discovery: {json.dumps(e)[:600]}")
 # Progress: the child's progress lines arrive as notifications/progress for the request's
 # token, rising, before the response.
-s.send({"jsonrpc": "2.0", "id": 30, "method": "tools/call",
-        "params": {"name": "discovery_request", "_meta": {"progressToken": "disc-1"},
-                   "arguments": {"connection": "@sqlite.demo", "refresh": True}}})
-notes = []
-while True:
-    m = s.recv(20)
-    if m is None or m.get("id") == 30:
-        break
-    if m.get("method") == "notifications/progress":
-        notes.append(m["params"])
+m, notes = call_progress(30, "discovery_request", {"connection": "@sqlite.demo", "refresh": True},
+                         "disc-1")
 done = [n["progress"] for n in notes]
 text = m["result"]["content"][0]["text"]
 check(json.loads(text) == m["result"]["structuredContent"]
@@ -268,16 +273,7 @@ with open(os.path.join(ws, "pipelines", "copy.yaml"), "w") as f:
             'config: {connection: "@sqlite.demo", table: orders, batch_size: 500}}\n'
             '  - {id: csv, component: filesystem.csv_writer, mode: write, needs: [read], '
             'config: {path: output/orders.csv}}\n')
-s.send({"jsonrpc": "2.0", "id": 31, "method": "tools/call",
-        "params": {"name": "pipeline_run", "_meta": {"progressToken": 7},
-                   "arguments": {"path": "pipelines/copy.yaml"}}})
-notes = []
-while True:
-    m = s.recv(60)
-    if m is None or m.get("id") == 31:
-        break
-    if m.get("method") == "notifications/progress":
-        notes.append(m["params"])
+m, notes = call_progress(31, "pipeline_run", {"path": "pipelines/copy.yaml"}, 7)
 e = m["result"]["structuredContent"] if m else {}
 check(e.get("status") == "success" and e["result"]["status"] == "success"
       and [st["status"] for st in e["result"]["steps"]] == ["success", "success"]
