@@ -9,6 +9,7 @@
 #include "core/fsutil.h"
 #include "pipeline/runner.h"
 
+#include <signal.h>
 #include <stdio.h>
 
 static const char usage[] =
@@ -25,6 +26,12 @@ static const char usage[] =
     "statement and opens every target, then writes nothing.\n"
     "This version runs sqlite.extractor, filesystem.csv_writer and sqlite.writer.\n"
     "Exit codes: 0 success, 1 the run failed, 2 the pipeline or its build is invalid.\n";
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    osr_run_request_stop();
+}
 
 static bool is_manifest(const char *file)
 {
@@ -107,6 +114,13 @@ int osr_cmd_run(struct osr_cli *cli, int argc, char **argv)
     }
     osr_config_load(&cfg, &d, cli->base_path);
     osr_env_load_workspace(cfg.base_path, &d);
+    {
+        /* SIGTERM or SIGINT: the run stops at its next batch and is recorded as failed. */
+        struct sigaction sa = {.sa_handler = on_stop_signal};
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+    }
     rc = osr_run(&res, &(struct osr_run_req){manifest, &cfg, dry_run});
     if (rc < 0) {
         rc = osr_cli_error(cli, rc == -OSR_EINVAL ? OSR_EXIT_USAGE : OSR_EXIT_FAIL,

@@ -15,6 +15,7 @@
 #include "pipeline/steps.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/file.h>
 #include <sys/random.h>
@@ -44,6 +45,13 @@ struct run {
     FILE *events;
     json_t *timeline;
 };
+
+static volatile sig_atomic_t stop_requested;
+
+void osr_run_request_stop(void)
+{
+    stop_requested = 1;
+}
 
 static void utc_now(char *out, size_t n, bool compact)
 {
@@ -200,6 +208,11 @@ static int emit(const struct osr_batch *b, void *payload)
 {
     struct flow *f = payload;
 
+    if (stop_requested)
+        return osr_step_fail(&f->from->ctx,
+                             "step '%s': the run was stopped (a signal) after "
+                             "%llu rows",
+                             f->from->id, (unsigned long long)f->from->rows_out);
     for (size_t i = 0; i < f->R->n; i++) {
         struct step *w = &f->R->steps[i];
         uint64_t t0 = osr_now_us();
@@ -409,6 +422,13 @@ int osr_run(json_t **out, const struct osr_run_req *r)
         size_t done_steps = 0;
         if (!R.steps[i].ex)
             continue;
+        if (stop_requested) { /* between extractors: this one fails without starting */
+            osr_step_fail(&R.steps[i].ctx, "step '%s': the run was stopped (a signal)",
+                          R.steps[i].id);
+            finish_step(&R, &R.steps[i], false);
+            failed = &R.steps[i];
+            break;
+        }
         failed = run_flow(&R, &R.steps[i]);
         for (size_t k = 0; k < R.n; k++)
             done_steps += strcmp(R.steps[k].status, "pending") != 0;

@@ -33,5 +33,9 @@ struct osr_run_req {
  * inputs it cannot wire); another negative code when the build or the run directories
  * cannot be read or written. The last error says why. */
 int osr_run(json_t **out, const struct osr_run_req *r);
+/* Asks the run in progress to stop at its next batch: the current step fails ("stopped"),
+ * writers are aborted and the run is recorded as failed. Async-signal-safe: `osiris run`
+ * calls it on SIGTERM and SIGINT (the MCP server cancels a pipeline_run with SIGTERM). */
+void osr_run_request_stop(void);
 
 #endif

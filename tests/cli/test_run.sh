@@ -115,6 +115,33 @@ run_osr run "$ws/pipelines/sneaky.yaml" --base-path "$ws" --json
 expect_eq "$(jq -r .error.message <<<"$OUT")" "step 'read': an extractor's query must only read" "an extractor cannot write"
 expect_eq "$(sqlite3 "$db" "SELECT count(*) FROM big")" 200000 "nothing was deleted"
 
+# SIGTERM mid-run: the run stops at its next batch, leaves no partial file and the table as
+# it was, and is recorded as failed.
+cat >"$ws/pipelines/stop.yaml" <<'YAML'
+oml_version: "0.1.0"
+name: stop-me
+steps:
+  - {id: read, component: sqlite.extractor, mode: read, config: {connection: "@sqlite.demo", query: "SELECT a.id, b.name FROM big a, (SELECT name FROM big LIMIT 20) b", batch_size: 1000}}
+  - {id: csv, component: filesystem.csv_writer, mode: write, needs: [read], config: {path: stop/out.csv}}
+  - {id: copy, component: sqlite.writer, mode: write, needs: [read], config: {connection: "@sqlite.demo", table: big_copy, write_mode: replace}}
+YAML
+"$OSR" run "$ws/pipelines/stop.yaml" --base-path "$ws" --json >"$TMP/stop.json" 2>"$TMP/stop.err" &
+pid=$!
+for _ in $(seq 1 500); do
+    ls "$ws"/stop/out.csv.tmp.* >/dev/null 2>&1 && break
+    sleep 0.01
+done
+kill -TERM "$pid"
+set +e
+wait "$pid"
+RC=$?
+set -e
+expect_eq "$RC" 1 "a stopped run fails"
+expect_contains "$(jq -r .error.message "$TMP/stop.json")" "the run was stopped (a signal)" "says why"
+expect_eq "$(ls -A "$ws/stop")" "" "no partial or temporary file"
+expect_eq "$(sqlite3 "$db" "SELECT count(*) FROM big_copy")" 200000 "the table as it was"
+expect_eq "$(tail -1 "$ws/.osiris/index/runs.jsonl" | jq -r '.pipeline + " " + .status')" "stop-me failed" "recorded as failed"
+
 # A dry run writes nothing and records nothing.
 runs=$(wc -l <"$ws/.osiris/index/runs.jsonl")
 rm "$ws/output/orders.csv"

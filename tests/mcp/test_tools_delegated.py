@@ -290,6 +290,36 @@ check(e["result"]["aiop"]["run"]["status"] == "success"
 e = env_of(call("pipeline_run", {"path": "../elsewhere.yaml"}))
 check(e["error_code"] == "POLICY_ERROR", f"a path out of the workspace: {e}")
 
+# A cancelled pipeline_run stops the run: no partial file, recorded as failed.
+import sqlite3  # noqa: E402
+con = sqlite3.connect(os.path.join(ws, "data", "demo.sqlite"))
+con.execute("CREATE TABLE IF NOT EXISTS big AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL "
+            "SELECT x + 1 FROM c WHERE x < 100000) SELECT x AS id FROM c")
+con.commit()
+con.close()
+with open(os.path.join(ws, "pipelines", "long.yaml"), "w") as f:
+    f.write('oml_version: "0.1.0"\nname: long-run\nsteps:\n'
+            '  - {id: read, component: sqlite.extractor, mode: read, config: '
+            '{connection: "@sqlite.demo", query: "SELECT a.id, b.id FROM big a, big b", batch_size: 1000}}\n'
+            '  - {id: csv, component: filesystem.csv_writer, mode: write, needs: [read], '
+            'config: {path: long/out.csv}}\n')
+s.send({"jsonrpc": "2.0", "id": 32, "method": "tools/call",
+        "params": {"name": "pipeline_run", "arguments": {"path": "pipelines/long.yaml"}}})
+deadline = time.time() + 30
+while time.time() < deadline and not (os.path.isdir(os.path.join(ws, "long")) and os.listdir(os.path.join(ws, "long"))):
+    time.sleep(0.02)
+check(os.path.isdir(os.path.join(ws, "long")) and os.listdir(os.path.join(ws, "long")), "the run is writing")
+s.send({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 32}})
+deadline = time.time() + 10
+while time.time() < deadline and calls(s.p.pid):
+    time.sleep(0.05)
+check(calls(s.p.pid) == [], "the cancelled run's process ended")
+check(os.listdir(os.path.join(ws, "long")) == [], "no partial file left")
+last = json.loads(open(os.path.join(ws, ".osiris", "index", "runs.jsonl")).read().splitlines()[-1])
+check(last["pipeline"] == "long-run" and last["status"] == "failed",
+      f"the stopped run is recorded as failed: {last}")
+check(s.recv(0.3) is None, "no answer to the cancelled call")
+
 # Twenty calls at once: every one answered, by id.
 for i in range(20):
     s.send({"jsonrpc": "2.0", "id": 1000 + i, "method": "tools/call",
