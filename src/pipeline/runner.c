@@ -156,7 +156,8 @@ static int plan(struct run *R, const char *build_dir)
         if (!st->ex && !st->wr)
             return osr_error_set(-OSR_EINVAL,
                                  "step '%s': %s cannot run in this version (it runs "
-                                 "sqlite.extractor, filesystem.csv_writer and sqlite.writer)",
+                                 "sqlite.extractor, filesystem.csv_extractor, "
+                                 "filesystem.csv_writer and sqlite.writer)",
                                  st->id, st->component);
         if (st->ex && json_array_size(needs) > 0)
             return osr_error_set(-OSR_EINVAL, "step '%s': an extractor needs no other step",

@@ -142,13 +142,53 @@ expect_eq "$(ls -A "$ws/stop")" "" "no partial or temporary file"
 expect_eq "$(sqlite3 "$db" "SELECT count(*) FROM big_copy")" 200000 "the table as it was"
 expect_eq "$(tail -1 "$ws/.osiris/index/runs.jsonl" | jq -r '.pipeline + " " + .status')" "stop-me failed" "recorded as failed"
 
+# CSV in: quoted fields with delimiters, quotes and line breaks, null values, latin-1,
+# bad rows failed, skipped or rejected to a file with their line numbers.
+mkdir -p "$ws/incoming"
+printf 'id;name;city\n1;"Smith; John";Berlin\n2;"say ""hi""";NA\n3;"two\nlines";Paris\n4;bad\n5;Zoe;Oslo\n' >"$ws/incoming/people.csv"
+printf 'id,name\n1,M\xfcller\n2,Jos\xe9\n' >"$ws/incoming/latin.csv"
+cat >"$ws/pipelines/people.yaml" <<'YAML'
+oml_version: "0.1.0"
+name: people
+steps:
+  - id: read
+    component: filesystem.csv_extractor
+    mode: read
+    config: {path: incoming/people.csv, delimiter: ";", null_values: ["NA"], on_bad_rows: reject_file}
+  - id: load
+    component: sqlite.writer
+    mode: write
+    needs: [read]
+    config: {connection: "@sqlite.demo", table: people, write_mode: replace}
+  - id: latin
+    component: filesystem.csv_extractor
+    mode: read
+    config: {path: incoming/latin.csv, encoding: latin-1}
+  - id: out
+    component: filesystem.csv_writer
+    mode: write
+    needs: [latin]
+    config: {path: output/latin-utf8.csv}
+YAML
+run_osr run "$ws/pipelines/people.yaml" --base-path "$ws" --json
+expect_eq "$RC" 0 "CSV in: $ERR $(jq -c .error <<<"$OUT")"
+expect_eq "$(sqlite3 -separator '|' "$db" "SELECT id, name, ifnull(city, 'NULL') FROM people ORDER BY id" | tr '\n' '#')" \
+    '1|Smith; John|Berlin#2|say "hi"|NULL#3|two#lines|Paris#5|Zoe|Oslo#' "quoting, line breaks, null values"
+expect_eq "$(cat "$ws/rejects/read.csv")" $'line,record\n6,"4;bad"' "the bad row, rejected with its line"
+expect_eq "$(cat "$ws/output/latin-utf8.csv")" $'id,name\n1,M\u00fcller\n2,Jos\u00e9' "latin-1 read as UTF-8"
+sed -i 's/on_bad_rows: reject_file/on_bad_rows: fail/' "$ws/pipelines/people.yaml"
+run_osr run "$ws/pipelines/people.yaml" --base-path "$ws" --json
+expect_eq "$RC" 1 "a bad row fails the run by default"
+expect_contains "$(jq -r .error.message <<<"$OUT")" "incoming/people.csv:6: 2 fields where the header has 3" "with the file and line"
+expect_eq "$(sqlite3 "$db" "SELECT count(*) FROM people")" 4 "the table as the previous run left it"
+
 # A dry run writes nothing and records nothing.
 runs=$(wc -l <"$ws/.osiris/index/runs.jsonl")
 rm "$ws/output/orders.csv"
 run_osr run "$ws/pipelines/orders.yaml" --dry-run --base-path "$ws" --json
 expect_eq "$RC" 0 "dry run: $ERR"
 expect_eq "$(jq -r '.dry_run' <<<"$OUT")" true "says so"
-expect_eq "$(ls "$ws/output" | wc -l)" 0 "no file written"
+expect_eq "$(ls "$ws/output" | grep -c orders)" 0 "no file written"
 expect_eq "$(wc -l <"$ws/.osiris/index/runs.jsonl")" "$runs" "no run recorded"
 manifest=$(jq -r .manifest_path <<<"$OUT")
 
