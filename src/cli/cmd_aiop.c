@@ -100,7 +100,7 @@ int osr_cmd_aiop_list(struct osr_cli *cli, int argc, char **argv)
     if ((rc = open_index(cli, &cfg, &index)) != 0)
         return rc;
     if (osr_run_index_list(&runs, &truncated, index, cfg.base_path,
-                           &(struct osr_run_filter){pipeline, profile, (size_t)limit}) < 0) {
+                           &(struct osr_run_filter){pipeline, profile, (size_t)limit, false}) < 0) {
         rc = osr_cli_error(cli, OSR_EXIT_FAIL, "AIOP/INDEX", "check the file's permissions", "%s",
                            osr_error_last());
     } else if (cli->json) {

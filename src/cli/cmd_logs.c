@@ -1,10 +1,16 @@
 /*
- * cmd_logs.c - `osiris logs audit --verify`: checks the hash chain of the MCP audit files.
+ * cmd_logs.c - `osiris logs audit --verify` (the hash chain of the MCP audit files) and
+ * `osiris logs list|show|last|aiop` (the recorded runs, from the run index).
  */
 #include "cli/commands.h"
 #include "core/config.h"
+#include "core/error.h"
 #include "core/fsutil.h"
 #include "mcp/audit.h"
+#include "pipeline/run_index.h"
+
+#include <limits.h>
+#include <stdio.h>
 
 static const char usage[] =
     "Usage: osiris logs audit --verify [--base-path DIR] [--json]\n\n"
@@ -55,5 +61,264 @@ int osr_cmd_logs_audit(struct osr_cli *cli, int argc, char **argv)
     free(dir);
     osr_config_dispose(&cfg);
     osr_diags_dispose(&d);
+    return rc;
+}
+
+/* ---- runs: list, show, last, aiop ---- */
+
+static const char list_usage[] =
+    "Usage: osiris logs list [--pipeline SLUG] [--limit N] [--base-path DIR] [--json]\n\n"
+    "Lists the recorded runs, newest first, from <index_dir>/runs.jsonl: run id, pipeline,\n"
+    "profile, status, start, duration and rows. --limit defaults to 20.\n";
+
+static const char show_usage[] =
+    "Usage: osiris logs show --run RUN_ID|--last [--base-path DIR] [--json]\n"
+    "       osiris logs last [--base-path DIR] [--json]\n\n"
+    "Shows one run: its index record, its steps (metrics.jsonl) and its events\n"
+    "(events.jsonl) from its run directory.\n";
+
+static const char aiop_usage[] =
+    "Usage: osiris logs aiop --run RUN_ID|--last [--format json|md] [--base-path DIR]\n\n"
+    "Prints the AI Operation Package of a run: aiop.json (--format json, the default) or\n"
+    "its run card (--format md).\n";
+
+static int load_runs(struct osr_cli *cli, json_t **runs, const char *pipeline, size_t limit,
+                     struct osr_config *cfg)
+{
+    struct osr_diags d;
+    char *dir, *index;
+    bool truncated;
+    int rc;
+
+    osr_diags_init(&d);
+    osr_config_load(cfg, &d, cli->base_path);
+    osr_diags_dispose(&d);
+    dir = osr_config_path(cfg, cfg->fs.index_dir);
+    index = osr_path_join(dir, "runs.jsonl");
+    rc = osr_run_index_list(runs, &truncated, index, cfg->base_path,
+                            &(struct osr_run_filter){pipeline, NULL, limit, true});
+    free(index);
+    free(dir);
+    if (rc < 0)
+        return osr_cli_error(cli, OSR_EXIT_FAIL, "LOGS/INDEX", "check the file's permissions", "%s",
+                             osr_error_last());
+    return 0;
+}
+
+int osr_cmd_logs_list(struct osr_cli *cli, int argc, char **argv)
+{
+    const char *pipeline = NULL, *limit_s = NULL;
+    const struct osr_opt opts[] = {{"pipeline", OSR_OPT_VALUE, &pipeline},
+                                   {"limit", OSR_OPT_VALUE, &limit_s},
+                                   {NULL, 0, NULL}};
+    struct osr_config cfg = {0};
+    json_t *runs = NULL, *r;
+    long limit = 20;
+    char *end;
+    size_t i;
+    int rc;
+
+    cli->usage = list_usage;
+    if ((rc = osr_cli_parse(cli, argc, argv, opts, 0)) != 0)
+        return rc;
+    if (cli->help)
+        return osr_cli_help(cli);
+    if (limit_s && ((limit = strtol(limit_s, &end, 10)) < 1 || limit > 100000 || *end))
+        return osr_cli_error(cli, OSR_EXIT_USAGE, "CLI/BAD_VALUE", "give 1 to 100000",
+                             "--limit '%.40s' is not a number from 1 to 100000", limit_s);
+    if ((rc = load_runs(cli, &runs, pipeline, (size_t)limit, &cfg)) == 0) {
+        if (cli->json) {
+            osr_cli_print_json(
+                json_pack("{s:O, s:I}", "runs", runs, "count", (json_int_t)json_array_size(runs)));
+        } else if (!json_array_size(runs)) {
+            printf("No run recorded in this workspace yet; start one with 'osiris run'.\n");
+        } else {
+            printf("%-18s %-22s %-8s %-8s %-25s %9s %10s\n", "RUN", "PIPELINE", "PROFILE", "STATUS",
+                   "STARTED", "MS", "ROWS");
+            json_array_foreach(runs, i, r)
+            {
+                printf("%-18s %-22s %-8s %-8s %-25s %9lld %10lld\n",
+                       json_string_value(json_object_get(r, "run_id")),
+                       json_string_value(json_object_get(r, "pipeline")) ?: "-",
+                       json_string_value(json_object_get(r, "profile")) ?: "-",
+                       json_string_value(json_object_get(r, "status")) ?: "-",
+                       json_string_value(json_object_get(r, "started_at")) ?: "-",
+                       (long long)json_integer_value(json_object_get(r, "duration_ms")),
+                       (long long)json_integer_value(json_object_get(r, "rows")));
+            }
+        }
+    }
+    json_decref(runs);
+    osr_config_dispose(&cfg);
+    return rc;
+}
+
+/* The index record of --run ID or --last (new reference), or NULL after reporting. */
+static json_t *pick_run(struct osr_cli *cli, const char *run, bool last, struct osr_config *cfg)
+{
+    json_t *runs = NULL, *r, *found = NULL;
+    size_t i;
+
+    if (!run == !last) {
+        osr_cli_error(cli, OSR_EXIT_USAGE, "CLI/MISSING_OPTION",
+                      "give --run RUN_ID (see osiris logs list) or --last",
+                      "which run? give --run or --last");
+        return NULL;
+    }
+    if (run && !osr_run_id_ok(run)) {
+        osr_cli_error(cli, OSR_EXIT_USAGE, "LOGS/RUN_ID", "see osiris logs list",
+                      "'%.140s' is not a run id", run);
+        return NULL;
+    }
+    if (load_runs(cli, &runs, NULL, 0, cfg) != 0)
+        return NULL;
+    json_array_foreach(runs, i, r)
+    {
+        if (!found && (last || strcmp(json_string_value(json_object_get(r, "run_id")), run) == 0))
+            found = json_incref(r);
+    }
+    json_decref(runs);
+    if (!found)
+        osr_cli_error(cli, OSR_EXIT_USAGE, "LOGS/NOT_FOUND", "see osiris logs list",
+                      last ? "no run recorded in this workspace yet%s" : "no run '%s' recorded",
+                      last ? "" : run);
+    return found;
+}
+
+/* The JSON lines of <run_dir>/<name> inside the workspace, as an array. */
+static json_t *run_file_lines(const struct osr_config *cfg, json_t *rec, const char *name)
+{
+    const char *dir = json_string_value(json_object_get(rec, "run_dir"));
+    char *abs = dir ? osr_path_join(cfg->base_path, dir) : NULL, *path, real[PATH_MAX];
+    json_t *out = json_array();
+    FILE *f = NULL;
+    char *line = NULL;
+    size_t cap = 0;
+
+    if (!abs)
+        return out;
+    path = osr_path_join(abs, name);
+    if (osr_fs_contained(path, cfg->base_path, real) == 1 && (f = fopen(real, "re"))) {
+        while (getline(&line, &cap, f) > 0) {
+            json_t *j = json_loads(line, 0, NULL);
+            if (j)
+                json_array_append_new(out, j);
+        }
+        fclose(f);
+    }
+    free(line);
+    free(path);
+    free(abs);
+    return out;
+}
+
+static int show(struct osr_cli *cli, const char *run, bool last)
+{
+    struct osr_config cfg = {0};
+    json_t *rec = pick_run(cli, run, last, &cfg), *steps, *events, *st;
+    size_t i;
+
+    if (!rec) {
+        osr_config_dispose(&cfg);
+        return OSR_EXIT_USAGE;
+    }
+    steps = run_file_lines(&cfg, rec, "metrics.jsonl");
+    events = run_file_lines(&cfg, rec, "events.jsonl");
+    if (cli->json) {
+        osr_cli_print_json(
+            json_pack("{s:O, s:o, s:o}", "run", rec, "steps", steps, "events", events));
+    } else {
+        printf("Run %s of %s: %s, %lld ms, %lld rows, started %s\n",
+               json_string_value(json_object_get(rec, "run_id")),
+               json_string_value(json_object_get(rec, "pipeline")),
+               json_string_value(json_object_get(rec, "status")),
+               (long long)json_integer_value(json_object_get(rec, "duration_ms")),
+               (long long)json_integer_value(json_object_get(rec, "rows")),
+               json_string_value(json_object_get(rec, "started_at")));
+        json_array_foreach(steps, i, st)
+        {
+            printf("  %-24s %-8s in %10lld  out %10lld  %8lld ms%s%s\n",
+                   json_string_value(json_object_get(st, "id")),
+                   json_string_value(json_object_get(st, "status")),
+                   (long long)json_integer_value(json_object_get(st, "rows_in")),
+                   (long long)json_integer_value(json_object_get(st, "rows_out")),
+                   (long long)json_integer_value(json_object_get(st, "duration_ms")),
+                   json_is_string(json_object_get(st, "error")) ? "  " : "",
+                   json_string_value(json_object_get(st, "error")) ?: "");
+        }
+        printf("Logs: %s/%s\n", cfg.base_path,
+               json_string_value(json_object_get(rec, "run_dir")) ?: "?");
+        json_decref(steps);
+        json_decref(events);
+    }
+    json_decref(rec);
+    osr_config_dispose(&cfg);
+    return OSR_EXIT_OK;
+}
+
+int osr_cmd_logs_show(struct osr_cli *cli, int argc, char **argv)
+{
+    const char *run = NULL;
+    bool last = false;
+    const struct osr_opt opts[] = {
+        {"run", OSR_OPT_VALUE, &run}, {"last", OSR_OPT_FLAG, &last}, {NULL, 0, NULL}};
+    int rc;
+
+    cli->usage = show_usage;
+    if ((rc = osr_cli_parse(cli, argc, argv, opts, 0)) != 0)
+        return rc;
+    return cli->help ? osr_cli_help(cli) : show(cli, run, last);
+}
+
+int osr_cmd_logs_last(struct osr_cli *cli, int argc, char **argv)
+{
+    int rc;
+
+    cli->usage = show_usage;
+    if ((rc = osr_cli_parse(cli, argc, argv, NULL, 0)) != 0)
+        return rc;
+    return cli->help ? osr_cli_help(cli) : show(cli, NULL, true);
+}
+
+int osr_cmd_logs_aiop(struct osr_cli *cli, int argc, char **argv)
+{
+    const char *run = NULL, *format = "json";
+    bool last = false;
+    const struct osr_opt opts[] = {{"run", OSR_OPT_VALUE, &run},
+                                   {"last", OSR_OPT_FLAG, &last},
+                                   {"format", OSR_OPT_VALUE, &format},
+                                   {NULL, 0, NULL}};
+    struct osr_config cfg = {0};
+    struct osr_buf text;
+    json_t *rec;
+    const char *path;
+    int rc;
+
+    cli->usage = aiop_usage;
+    if ((rc = osr_cli_parse(cli, argc, argv, opts, 0)) != 0)
+        return rc;
+    if (cli->help)
+        return osr_cli_help(cli);
+    if (strcmp(format, "json") != 0 && strcmp(format, "md") != 0)
+        return osr_cli_error(cli, OSR_EXIT_USAGE, "CLI/BAD_VALUE", "use json or md",
+                             "unknown --format '%.40s'", format);
+    if (!(rec = pick_run(cli, run, last, &cfg))) {
+        osr_config_dispose(&cfg);
+        return OSR_EXIT_USAGE;
+    }
+    path = json_string_value(
+        json_object_get(rec, strcmp(format, "md") == 0 ? "run_card_path" : "aiop_path"));
+    if (!path || osr_fs_read_file(&text, path, 64u << 20) < 0) {
+        rc = osr_cli_error(cli, OSR_EXIT_USAGE, "LOGS/NO_AIOP", "aiop.enabled in osiris.yaml",
+                           "run %s has no AI Operation Package",
+                           json_string_value(json_object_get(rec, "run_id")));
+    } else {
+        fwrite(text.ptr, 1, text.len, stdout);
+        if (text.len && text.ptr[text.len - 1] != '\n')
+            putchar('\n');
+        osr_buf_dispose(&text);
+    }
+    json_decref(rec);
+    osr_config_dispose(&cfg);
     return rc;
 }

@@ -42,6 +42,10 @@ static const struct command commands[] = {
     {"mcp aiop list", osr_cmd_aiop_list, "the runs that left an AI Operation Package"},
     {"mcp aiop show", osr_cmd_aiop_show, "the AI Operation Package of one run"},
     {"logs audit", osr_cmd_logs_audit, "check the hash chain of the MCP audit files"},
+    {"logs list", osr_cmd_logs_list, "the recorded runs, newest first"},
+    {"logs show", osr_cmd_logs_show, "one run: its record, steps and events"},
+    {"logs last", osr_cmd_logs_last, "the newest run"},
+    {"logs aiop", osr_cmd_logs_aiop, "a run's AI Operation Package or run card"},
 };
 
 static void print_help(void)

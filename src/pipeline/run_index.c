@@ -85,8 +85,15 @@ int osr_run_index_list(json_t **runs, bool *truncated, const char *index_file, c
     for (size_t i = json_array_size(all); rc == 0 && i-- > 0;) {
         json_t *rec = json_array_get(all, i);
         if (!str_field_is(rec, "pipeline", f->pipeline) ||
-            !str_field_is(rec, "profile", f->profile) || !locate_package(rec, base))
+            !str_field_is(rec, "profile", f->profile) ||
+            !osr_run_id_ok(json_string_value(json_object_get(rec, "run_id"))))
             continue;
+        if (!locate_package(rec, base)) {
+            if (!f->any)
+                continue;
+            json_object_set_new(rec, "aiop_path", json_null());
+            json_object_set_new(rec, "run_card_path", json_null());
+        }
         if (f->limit && json_array_size(*runs) == f->limit) {
             *truncated = true;
             break;

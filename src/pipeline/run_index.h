@@ -20,6 +20,7 @@ struct osr_run_filter {
     const char *pipeline; /* NULL: any */
     const char *profile;  /* NULL: any */
     size_t limit;         /* the most runs returned; 0: no limit */
+    bool any;             /* also runs without a package (their aiop_path is null) */
 };
 
 /* Runs of the index at `index_file`, newest first, that match `f` and whose AIOP package

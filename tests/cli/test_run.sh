@@ -60,6 +60,22 @@ expect_eq "$(stat -c %a "$aiop/aiop.json" "$run_dir/events.jsonl" "$ws/.osiris/i
 run_osr mcp aiop show --run "$run_id" --base-path "$ws" --json
 expect_eq "$(jq -r '.aiop.run.run_id' <<<"$OUT")" "$run_id" "aiop show finds the run"
 
+# logs list|show|last|aiop read the same records.
+run_osr logs list --base-path "$ws" --json
+expect_eq "$(jq -r '.runs[0].run_id + " " + .runs[0].status' <<<"$OUT")" "$run_id success" "logs list: newest first"
+run_osr logs show --run "$run_id" --base-path "$ws" --json
+expect_eq "$(jq -c '[.run.run_id, (.steps | map(.id)), (.events | length)]' <<<"$OUT")" "[\"$run_id\",[\"read\",\"csv\",\"copy\"],8]" "logs show"
+run_osr logs last --base-path "$ws"
+expect_contains "$OUT" "Run $run_id of orders-export: success" "logs last, for people"
+run_osr logs aiop --last --format md --base-path "$ws"
+expect_eq "$OUT" "$(cat "$aiop/run-card.md")" "logs aiop --format md: the run card"
+run_osr logs aiop --run "$run_id" --base-path "$ws"
+expect_eq "$(jq -r .run.run_id <<<"$OUT")" "$run_id" "logs aiop: the package"
+run_osr logs show --run ../x --base-path "$ws" --json
+expect_eq "$(jq -r .error.code <<<"$OUT")" LOGS/RUN_ID "a run id is checked"
+run_osr logs show --base-path "$ws" --json
+expect_eq "$(jq -r .error.code <<<"$OUT")" CLI/MISSING_OPTION "which run?"
+
 # A failing step: the CSV keeps its previous content, the table its rows; recorded.
 before=$(md5sum <"$ws/output/orders.csv")
 sed -i 's/FROM orders ORDER BY id/FROM orders WHERE 1 = 1 UNION ALL SELECT 1, 2, 3, 4 ORDER BY id/' "$ws/pipelines/orders.yaml"
