@@ -27,10 +27,13 @@ static const char show_usage[] =
     "Prints the AI Operation Package of one run (aiop.json): with --json the index record\n"
     "and the package; otherwise the run card (run-card.md) when there is one.\n";
 
-/* The workspace's configuration and the run index's path (owned). */
-static int open_index(struct osr_cli *cli, struct osr_config *cfg, char **index)
+/* The workspace's configuration and the run index's path (owned); used by cmd_logs.c
+ * too. On failure the error is reported, its exit code returned and cfg needs no
+ * disposing beyond the usual. */
+int osr_cli_run_index(struct osr_cli *cli, struct osr_config *cfg, char **index)
 {
     struct osr_diags d;
+    char *dir;
     int rc;
 
     osr_diags_init(&d);
@@ -42,7 +45,7 @@ static int open_index(struct osr_cli *cli, struct osr_config *cfg, char **index)
                              "the workspace configuration cannot be read");
     }
     osr_diags_dispose(&d);
-    char *dir = osr_config_path(cfg, cfg->fs.index_dir);
+    dir = osr_config_path(cfg, cfg->fs.index_dir);
     *index = osr_path_join(dir, "runs.jsonl");
     free(dir);
     return 0;
@@ -97,7 +100,7 @@ int osr_cmd_aiop_list(struct osr_cli *cli, int argc, char **argv)
             return osr_cli_error(cli, OSR_EXIT_USAGE, "CLI/BAD_VALUE", "give 1 to 10000",
                                  "--limit '%.40s' is not a number from 1 to 10000", limit_s);
     }
-    if ((rc = open_index(cli, &cfg, &index)) != 0)
+    if ((rc = osr_cli_run_index(cli, &cfg, &index)) != 0)
         return rc;
     if (osr_run_index_list(&runs, &truncated, index, cfg.base_path,
                            &(struct osr_run_filter){pipeline, profile, (size_t)limit, false}) < 0) {
@@ -136,7 +139,7 @@ int osr_cmd_aiop_show(struct osr_cli *cli, int argc, char **argv)
                              "give --run with a run id from 'osiris mcp aiop list'",
                              run ? "'%.140s' is not a run id" : "which run? give --run RUN_ID%.0s",
                              run ? run : "");
-    if ((rc = open_index(cli, &cfg, &index)) != 0)
+    if ((rc = osr_cli_run_index(cli, &cfg, &index)) != 0)
         return rc;
     rec = osr_run_index_find(index, cfg.base_path, run);
     if (!rec) {

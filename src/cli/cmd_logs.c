@@ -85,24 +85,17 @@ static const char aiop_usage[] =
 static int load_runs(struct osr_cli *cli, json_t **runs, const char *pipeline, size_t limit,
                      struct osr_config *cfg)
 {
-    struct osr_diags d;
-    char *dir, *index;
+    char *index = NULL;
     bool truncated;
-    int rc;
+    int rc = osr_cli_run_index(cli, cfg, &index);
 
-    osr_diags_init(&d);
-    osr_config_load(cfg, &d, cli->base_path);
-    osr_diags_dispose(&d);
-    dir = osr_config_path(cfg, cfg->fs.index_dir);
-    index = osr_path_join(dir, "runs.jsonl");
-    rc = osr_run_index_list(runs, &truncated, index, cfg->base_path,
-                            &(struct osr_run_filter){pipeline, NULL, limit, true});
+    *runs = NULL;
+    if (rc == 0 && osr_run_index_list(runs, &truncated, index, cfg->base_path,
+                                      &(struct osr_run_filter){pipeline, NULL, limit, true}) < 0)
+        rc = osr_cli_error(cli, OSR_EXIT_FAIL, "LOGS/INDEX", "check the file's permissions", "%s",
+                           osr_error_last());
     free(index);
-    free(dir);
-    if (rc < 0)
-        return osr_cli_error(cli, OSR_EXIT_FAIL, "LOGS/INDEX", "check the file's permissions", "%s",
-                             osr_error_last());
-    return 0;
+    return rc;
 }
 
 int osr_cmd_logs_list(struct osr_cli *cli, int argc, char **argv)
