@@ -24,8 +24,8 @@ static const char usage[] =
     "a line in .osiris/index/runs.jsonl and an AI Operation Package in\n"
     "aiop/<slug>/<run_id>/ (aiop.json, run-card.md). --dry-run connects, prepares every\n"
     "statement and opens every target, then writes nothing.\n"
-    "This version runs sqlite.extractor, filesystem.csv_extractor, filesystem.csv_writer\n"
-    "and sqlite.writer.\n"
+    "This version runs sqlite.extractor, postgres.extractor, filesystem.csv_extractor,\n"
+    "filesystem.csv_writer and sqlite.writer.\n"
     "Exit codes: 0 success, 1 the run failed, 2 the pipeline or its build is invalid.\n";
 
 static void on_stop_signal(int sig)

@@ -37,7 +37,7 @@ struct osr_db_error {
 
 struct osr_db_opts {
     int connect_timeout_s;   /* default 5 */
-    int statement_timeout_s; /* default 30 */
+    int statement_timeout_s; /* default 30; negative: no limit (pipeline runs) */
     bool read_only;
     const char *base_path;                /* relative sqlite paths and CSV dirs */
     const struct osr_strv *secret_values; /* for redacting messages */

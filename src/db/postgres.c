@@ -119,7 +119,10 @@ static PGconn *connect_with(const struct osr_pq_api *pq, json_t *cfg, const stru
     snprintf(options, sizeof(options),
              "-c statement_timeout=%lld -c DateStyle=ISO -c TimeZone=UTC "
              "-c client_encoding=UTF8%s",
-             (stt > 0 ? stt : 30) * 1000,
+             (stt > 0   ? stt
+              : stt < 0 ? 0
+                        : 30) *
+                 1000, /* < 0: no limit (runs) */
              o->read_only ? " -c default_transaction_read_only=on" : "");
     kv_add(&kv, "options", options);
     kv_add(&kv, "application_name", "osiris");
@@ -710,6 +713,81 @@ int osr_db_pg_query(osr_db *db, const char *sql, int (*row)(json_t *, json_t *, 
     p->pq->clear(r);
     json_decref(cols);
     return 0;
+}
+
+static const char *chunk_name(const struct osr_db_chunk *c, size_t col)
+{
+    struct pg *p = ((void **)c->impl)[0];
+    return p->pq->fname(((void **)c->impl)[1], (int)col);
+}
+
+static unsigned chunk_type(const struct osr_db_chunk *c, size_t col)
+{
+    struct pg *p = ((void **)c->impl)[0];
+    return (unsigned)p->pq->ftype(((void **)c->impl)[1], (int)col);
+}
+
+static const char *chunk_value(const struct osr_db_chunk *c, size_t row, size_t col, size_t *len)
+{
+    struct pg *p = ((void **)c->impl)[0];
+    PGresult *r = ((void **)c->impl)[1];
+
+    if (p->pq->getisnull(r, (int)row, (int)col))
+        return NULL;
+    *len = (size_t)p->pq->getlength(r, (int)row, (int)col);
+    return p->pq->getvalue(r, (int)row, (int)col);
+}
+
+int osr_db_pg_stream(osr_db *db, const char *sql, size_t fetch_rows, osr_db_chunk_fn fn,
+                     void *payload, struct osr_db_error *e)
+{
+    struct pg *p = (struct pg *)db;
+    char fetch[64];
+    PGresult *r;
+    bool first = true;
+    int rc = 0;
+
+    if (!(r = run(p, "BEGIN READ ONLY", 0, NULL, e, "cannot start a transaction")))
+        return -OSR_ECONN;
+    p->pq->clear(r);
+    {
+        const char *head = "DECLARE osiris_run NO SCROLL CURSOR FOR ";
+        char *decl = osr_xasprintf("%s%s", head, sql);
+        r = run(p, decl, 0, NULL, e, "the query failed");
+        free(decl);
+        if (!r) {
+            if ((r = p->pq->exec(p->conn, "ROLLBACK")))
+                p->pq->clear(r);
+            return -OSR_ECONN;
+        }
+        p->pq->clear(r);
+    }
+    snprintf(fetch, sizeof(fetch), "FETCH FORWARD %zu FROM osiris_run", fetch_rows);
+    for (;;) {
+        void *impl[2];
+        struct osr_db_chunk c;
+        if (!(r = run(p, fetch, 0, NULL, e, "reading failed"))) {
+            rc = -OSR_ECONN;
+            break;
+        }
+        impl[0] = p;
+        impl[1] = r;
+        c = (struct osr_db_chunk){(size_t)p->pq->ntuples(r),
+                                  (size_t)p->pq->nfields(r),
+                                  chunk_name,
+                                  chunk_type,
+                                  chunk_value,
+                                  impl};
+        if ((c.nrows || first) && fn(&c, payload) != 0)
+            rc = 1;
+        first = false;
+        p->pq->clear(r);
+        if (rc || c.nrows < fetch_rows)
+            break;
+    }
+    if ((r = p->pq->exec(p->conn, rc == 0 ? "COMMIT" : "ROLLBACK")))
+        p->pq->clear(r);
+    return rc;
 }
 
 void osr_db_pg_close(osr_db *db)

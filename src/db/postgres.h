@@ -20,4 +20,22 @@ int osr_db_pg_query(osr_db *db, const char *sql, int (*row)(json_t *, json_t *, 
                     void *payload, struct osr_db_error *e);
 void osr_db_pg_close(osr_db *db);
 
+/* A chunk of a streamed result: nrows x ncols values in PostgreSQL's text form, with the
+ * columns' names and type oids. value() gives NULL for an SQL null. */
+struct osr_db_chunk {
+    size_t nrows, ncols;
+    const char *(*name)(const struct osr_db_chunk *c, size_t col);
+    unsigned (*type)(const struct osr_db_chunk *c, size_t col);
+    const char *(*value)(const struct osr_db_chunk *c, size_t row, size_t col, size_t *len);
+    void *impl;
+};
+typedef int (*osr_db_chunk_fn)(const struct osr_db_chunk *c, void *payload);
+
+/* Runs `sql` (a query) through a cursor in a read-only transaction and hands its rows to
+ * `fn`, `fetch_rows` at a time; the first call may have no rows (it carries the columns).
+ * Returns 0 at the end, 1 when `fn` returned non-zero (the stream is stopped and the
+ * transaction rolled back), or -OSR_ECONN with `e` filled. */
+int osr_db_pg_stream(osr_db *db, const char *sql, size_t fetch_rows, osr_db_chunk_fn fn,
+                     void *payload, struct osr_db_error *e);
+
 #endif

@@ -156,8 +156,9 @@ static int plan(struct run *R, const char *build_dir)
         if (!st->ex && !st->wr)
             return osr_error_set(-OSR_EINVAL,
                                  "step '%s': %s cannot run in this version (it runs "
-                                 "sqlite.extractor, filesystem.csv_extractor, "
-                                 "filesystem.csv_writer and sqlite.writer)",
+                                 "sqlite.extractor, postgres.extractor, "
+                                 "filesystem.csv_extractor, filesystem.csv_writer and "
+                                 "sqlite.writer)",
                                  st->id, st->component);
         if (st->ex && json_array_size(needs) > 0)
             return osr_error_set(-OSR_EINVAL, "step '%s': an extractor needs no other step",
@@ -400,6 +401,7 @@ int osr_run(json_t **out, const struct osr_run_req *r)
         R.steps[i].ctx = (struct osr_step_ctx){.base_path = cfg->base_path,
                                                .step_id = R.steps[i].id,
                                                .cfg = R.steps[i].cfg,
+                                               .secrets = &R.secrets,
                                                .dry_run = r->dry_run};
     if (!r->dry_run) {
         run_dir = dir_of_run(&R, slug, ts);

@@ -18,10 +18,11 @@
 struct osr_step_ctx {
     const char *base_path;
     const char *step_id;
-    json_t *cfg;    /* the step's compiled configuration (borrowed) */
-    json_t *conn;   /* its connection's fields, secrets resolved (borrowed; may be NULL) */
-    bool dry_run;   /* check and plan, write nothing */
-    char err[1024]; /* what went wrong, for the run's error (no secret in it) */
+    json_t *cfg;  /* the step's compiled configuration (borrowed) */
+    json_t *conn; /* its connection's fields, secrets resolved (borrowed; may be NULL) */
+    const struct osr_strv *secrets; /* the resolved secret values, for redacting messages */
+    bool dry_run;                   /* check and plan, write nothing */
+    char err[1024];                 /* what went wrong, for the run's error (no secret in it) */
 };
 
 typedef int (*osr_emit_fn)(const struct osr_batch *b, void *payload);

@@ -1,0 +1,241 @@
+/*
+ * pg_extractor.c - postgres.extractor: a query (or a table) read through a server-side
+ * cursor in a read-only transaction, `batch_size` rows per FETCH, so a table of any size
+ * moves in constant memory. Integers and floats become typed cells, bytea a blob, every
+ * other type its PostgreSQL text form (timestamps in ISO and UTC, numerics exact); the
+ * columns keep their type names for a writer that creates its table. There is no
+ * statement timeout unless the connection sets one.
+ */
+#include "core/alloc.h"
+#include "db/db.h"
+#include "db/postgres.h"
+#include "pipeline/steps.h"
+
+#include <stdlib.h>
+
+#define ARENA_MAX (64u << 20)
+
+/* Type oids of pg_type this step maps (the stable, built-in ones). */
+enum {
+    BOOL = 16,
+    BYTEA = 17,
+    INT8 = 20,
+    INT2 = 21,
+    INT4 = 23,
+    FLOAT4 = 700,
+    FLOAT8 = 701,
+    NUMERIC = 1700,
+    DATE = 1082,
+    TIMESTAMP = 1114,
+    TIMESTAMPTZ = 1184,
+    TEXT = 25,
+    VARCHAR = 1043
+};
+
+static const char *type_name(unsigned oid)
+{
+    switch (oid) {
+    case BOOL:
+        return "BOOLEAN";
+    case BYTEA:
+        return "BLOB";
+    case INT2:
+        return "SMALLINT";
+    case INT4:
+        return "INTEGER";
+    case INT8:
+        return "BIGINT";
+    case FLOAT4:
+        return "REAL";
+    case FLOAT8:
+        return "DOUBLE PRECISION";
+    case NUMERIC:
+        return "NUMERIC";
+    case DATE:
+        return "DATE";
+    case TIMESTAMP:
+        return "TIMESTAMP";
+    case TIMESTAMPTZ:
+        return "TIMESTAMPTZ";
+    default:
+        return "TEXT";
+    }
+}
+
+struct pgx {
+    struct osr_step_ctx *ctx;
+    osr_emit_fn emit;
+    void *payload;
+    struct osr_batch b;
+    unsigned *types;
+    bool failed;
+};
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* One value into a cell; -1 when the batch's arena is full. */
+static int put(struct pgx *x, struct osr_cell *cell, unsigned oid, const char *v, size_t len)
+{
+    char *end;
+
+    if (oid == INT2 || oid == INT4 || oid == INT8) {
+        *cell = (struct osr_cell){.type = OSR_V_INT, .i = strtoll(v, &end, 10)};
+        return 0;
+    }
+    if ((oid == FLOAT4 || oid == FLOAT8) && strchr(v, 'N') == NULL && strchr(v, 'n') == NULL) {
+        *cell = (struct osr_cell){.type = OSR_V_REAL, .r = strtod(v, &end)};
+        return 0;
+    }
+    if (oid == BOOL)
+        return osr_batch_set_bytes(&x->b, cell, OSR_V_TEXT, v[0] == 't' ? "true" : "false",
+                                   v[0] == 't' ? 4 : 5);
+    if (oid == BYTEA && len >= 2 && v[0] == '\\' && v[1] == 'x') {
+        size_t n = (len - 2) / 2;
+        char *raw = osr_xmalloc(n ? n : 1);
+        int rc;
+        for (size_t i = 0; i < n; i++)
+            raw[i] = (char)(hexval(v[2 + 2 * i]) << 4 | hexval(v[3 + 2 * i]));
+        rc = osr_batch_set_bytes(&x->b, cell, OSR_V_BLOB, raw, n);
+        free(raw);
+        return rc;
+    }
+    return osr_batch_set_bytes(&x->b, cell, OSR_V_TEXT, v, len);
+}
+
+static int on_chunk(const struct osr_db_chunk *c, void *payload)
+{
+    struct pgx *x = payload;
+
+    if (!x->types) { /* the first chunk: the columns */
+        x->types = osr_xcalloc(c->ncols ? c->ncols : 1, sizeof(*x->types));
+        for (size_t k = 0; k < c->ncols; k++) {
+            x->types[k] = c->type(c, k);
+            osr_strv_push(&x->b.names, c->name(c, k));
+            osr_strv_push(&x->b.types, type_name(x->types[k]));
+        }
+        if (x->emit(&x->b, x->payload) < 0 || x->ctx->dry_run) {
+            x->failed = !x->ctx->dry_run;
+            return 1;
+        }
+    }
+    for (size_t r = 0; r < c->nrows; r++) {
+        struct osr_cell *row = osr_batch_add_row(&x->b);
+        if (!row) {
+            if (x->emit(&x->b, x->payload) < 0) {
+                x->failed = true;
+                return 1;
+            }
+            osr_batch_clear(&x->b);
+            row = osr_batch_add_row(&x->b);
+        }
+        for (size_t k = 0; k < c->ncols; k++) {
+            size_t len = 0;
+            const char *v = c->value(c, r, k, &len);
+            if (v && put(x, &row[k], x->types[k], v, len) < 0) {
+                osr_step_fail(x->ctx, "step '%s': a row is larger than %u MiB", x->ctx->step_id,
+                              ARENA_MAX >> 20);
+                x->failed = true;
+                return 1;
+            }
+        }
+    }
+    /* Each FETCH is a batch: hand it on, so memory holds one at a time. */
+    if (x->b.nrows && x->emit(&x->b, x->payload) < 0) {
+        x->failed = true;
+        return 1;
+    }
+    osr_batch_clear(&x->b);
+    return 0;
+}
+
+/* "name" quoted for SQL, with an optional schema. */
+static char *qualified(const char *schema, const char *table)
+{
+    struct osr_buf b;
+    const char *parts[2] = {schema, table};
+    char *out;
+
+    osr_buf_init(&b, 4096);
+    for (int k = 0; k < 2; k++) {
+        if (!parts[k])
+            continue;
+        if (k == 1 && schema)
+            osr_buf_putc(&b, '.');
+        osr_buf_putc(&b, '"');
+        for (const char *p = parts[k]; *p; p++) {
+            if (*p == '"')
+                osr_buf_putc(&b, '"');
+            osr_buf_putc(&b, *p);
+        }
+        osr_buf_putc(&b, '"');
+    }
+    out = osr_xstrdup(b.ptr);
+    osr_buf_dispose(&b);
+    return out;
+}
+
+static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
+{
+    const char *query = json_string_value(json_object_get(ctx->cfg, "query"));
+    const char *table = json_string_value(json_object_get(ctx->cfg, "table"));
+    const char *schema = json_string_value(json_object_get(ctx->cfg, "schema"));
+    json_t *bs = json_object_get(ctx->cfg, "batch_size"), *lim = json_object_get(ctx->cfg, "limit");
+    size_t cap =
+        json_is_integer(bs) && json_integer_value(bs) > 0 && json_integer_value(bs) <= 100000
+            ? (size_t)json_integer_value(bs)
+            : 10000;
+    struct osr_db_opts opts = {.connect_timeout_s = 5,
+                               .statement_timeout_s = -1,
+                               .read_only = true,
+                               .base_path = ctx->base_path,
+                               .secret_values = ctx->secrets};
+    const struct osr_db_ops *ops = osr_db_ops_get("postgres");
+    struct osr_db_error e = {OSR_DB_OK, ""};
+    struct pgx x = {.ctx = ctx, .emit = emit, .payload = payload};
+    osr_db *db = NULL;
+    char *sql = NULL, *name = NULL;
+    int rc = -1, src;
+
+    osr_batch_init(&x.b, cap, ARENA_MAX);
+    if (!ctx->conn) {
+        osr_step_fail(ctx, "step '%s' names no connection", ctx->step_id);
+        goto done;
+    }
+    if (!query && !table) {
+        osr_step_fail(ctx, "step '%s' has neither query nor table", ctx->step_id);
+        goto done;
+    }
+    if (!query)
+        name = qualified(schema, table);
+    sql = json_is_integer(lim)
+              ? osr_xasprintf(query ? "SELECT * FROM (%s) AS q LIMIT %lld"
+                                    : "SELECT * FROM %s LIMIT %lld",
+                              query ? query : name, (long long)json_integer_value(lim))
+              : osr_xasprintf(query ? "%s" : "SELECT * FROM %s", query ? query : name);
+    if (ops->open(&db, ctx->conn, &opts, &e) < 0) {
+        osr_step_fail(ctx, "step '%s': %s: %s", ctx->step_id, osr_db_category_name(e.category),
+                      e.message);
+        goto done;
+    }
+    src = osr_db_pg_stream(db, sql, cap, on_chunk, &x, &e);
+    if (src < 0)
+        osr_step_fail(ctx, "step '%s': %s", ctx->step_id, e.message);
+    else
+        rc = x.failed ? -1 : 0;
+done:
+    if (db)
+        ops->close(db);
+    osr_batch_dispose(&x.b);
+    free(x.types);
+    free(sql);
+    free(name);
+    return rc;
+}
+
+const struct osr_extractor_ops osr_pg_extractor = {"postgres.extractor", extract};
