@@ -25,7 +25,7 @@ static const char usage[] =
     "aiop/<slug>/<run_id>/ (aiop.json, run-card.md). --dry-run connects, prepares every\n"
     "statement and opens every target, then writes nothing.\n"
     "This version runs sqlite.extractor, postgres.extractor, filesystem.csv_extractor,\n"
-    "filesystem.csv_writer and sqlite.writer.\n"
+    "filesystem.csv_writer, sqlite.writer and postgres.writer.\n"
     "Exit codes: 0 success, 1 the run failed, 2 the pipeline or its build is invalid.\n";
 
 static void on_stop_signal(int sig)

@@ -790,6 +790,87 @@ int osr_db_pg_stream(osr_db *db, const char *sql, size_t fetch_rows, osr_db_chun
     return rc;
 }
 
+int osr_db_pg_exec(osr_db *db, const char *sql, struct osr_db_error *e)
+{
+    struct pg *p = (struct pg *)db;
+    PGresult *r = run(p, sql, 0, NULL, e, "the statement failed");
+
+    if (!r)
+        return -OSR_ECONN;
+    p->pq->clear(r);
+    return 0;
+}
+
+int osr_db_pg_table_exists(osr_db *db, const char *schema, const char *table, bool *exists,
+                           struct osr_db_error *e)
+{
+    struct pg *p = (struct pg *)db;
+    const char *params[2] = {schema, table};
+    PGresult *r = run(p,
+                      schema ? "SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2"
+                             : "SELECT 1 FROM pg_tables WHERE tablename = $2 AND schemaname = "
+                               "ANY (current_schemas(false)) AND $1::text IS NULL",
+                      2, params, e, "cannot look the table up");
+
+    if (!r)
+        return -OSR_ECONN;
+    *exists = p->pq->ntuples(r) > 0;
+    p->pq->clear(r);
+    return 0;
+}
+
+char *osr_db_pg_ident(osr_db *db, const char *name)
+{
+    struct pg *p = (struct pg *)db;
+    char *q = p->pq->escapeIdentifier(p->conn, name, strlen(name)), *out;
+
+    out = osr_xstrdup(q ? q : "\"?\"");
+    if (q)
+        p->pq->freemem(q);
+    return out;
+}
+
+int osr_db_pg_copy_begin(osr_db *db, const char *sql, struct osr_db_error *e)
+{
+    struct pg *p = (struct pg *)db;
+    PGresult *r = p->pq->exec(p->conn, sql);
+    ExecStatusType st = p->pq->resultStatus(r);
+
+    if (st == PGRES_COPY_IN) {
+        p->pq->clear(r);
+        return 0;
+    }
+    pg_fail(p, e, "cannot start COPY",
+            r ? p->pq->resultErrorMessage(r) : p->pq->errorMessage(p->conn));
+    p->pq->clear(r);
+    return -OSR_ECONN;
+}
+
+int osr_db_pg_copy_put(osr_db *db, const char *data, size_t len, struct osr_db_error *e)
+{
+    struct pg *p = (struct pg *)db;
+
+    if (p->pq->putCopyData(p->conn, data, (int)len) == 1)
+        return 0;
+    return pg_fail(p, e, "sending rows failed", p->pq->errorMessage(p->conn));
+}
+
+int osr_db_pg_copy_end(osr_db *db, struct osr_db_error *e)
+{
+    struct pg *p = (struct pg *)db;
+    PGresult *r;
+    int rc = 0;
+
+    if (p->pq->putCopyEnd(p->conn, NULL) != 1)
+        return pg_fail(p, e, "ending COPY failed", p->pq->errorMessage(p->conn));
+    while ((r = p->pq->getResult(p->conn))) {
+        if (p->pq->resultStatus(r) != PGRES_COMMAND_OK && rc == 0)
+            rc = pg_fail(p, e, "the rows were refused", p->pq->resultErrorMessage(r));
+        p->pq->clear(r);
+    }
+    return rc;
+}
+
 void osr_db_pg_close(osr_db *db)
 {
     struct pg *p = (struct pg *)db;

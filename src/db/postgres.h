@@ -31,6 +31,19 @@ struct osr_db_chunk {
 };
 typedef int (*osr_db_chunk_fn)(const struct osr_db_chunk *c, void *payload);
 
+/* One statement without result rows (BEGIN, CREATE TABLE, ...); -OSR_ECONN with `e`. */
+int osr_db_pg_exec(osr_db *db, const char *sql, struct osr_db_error *e);
+/* Whether table `schema`.`table` (schema NULL: the search path) exists. */
+int osr_db_pg_table_exists(osr_db *db, const char *schema, const char *table, bool *exists,
+                           struct osr_db_error *e);
+/* `name` as a quoted identifier (owned). */
+char *osr_db_pg_ident(osr_db *db, const char *name);
+/* COPY ... FROM STDIN: `sql` starts it, put sends text-format data, end finishes it and
+ * reports PostgreSQL's verdict on the rows (a constraint, a type). */
+int osr_db_pg_copy_begin(osr_db *db, const char *sql, struct osr_db_error *e);
+int osr_db_pg_copy_put(osr_db *db, const char *data, size_t len, struct osr_db_error *e);
+int osr_db_pg_copy_end(osr_db *db, struct osr_db_error *e);
+
 /* Runs `sql` (a query) through a cursor in a read-only transaction and hands its rows to
  * `fn`, `fetch_rows` at a time; the first call may have no rows (it carries the columns).
  * Returns 0 at the end, 1 when `fn` returned non-zero (the stream is stopped and the

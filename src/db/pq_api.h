@@ -33,6 +33,8 @@ struct osr_pq_api {
     __typeof__(PQexitPipelineMode) *exitPipelineMode;
     __typeof__(PQpipelineSync) *pipelineSync;
     __typeof__(PQsendFlushRequest) *sendFlushRequest;
+    __typeof__(PQputCopyData) *putCopyData;
+    __typeof__(PQputCopyEnd) *putCopyEnd;
 };
 
 /* Loads libpq once; NULL (last error set) when it is not installed. */

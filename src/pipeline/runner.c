@@ -157,8 +157,8 @@ static int plan(struct run *R, const char *build_dir)
             return osr_error_set(-OSR_EINVAL,
                                  "step '%s': %s cannot run in this version (it runs "
                                  "sqlite.extractor, postgres.extractor, "
-                                 "filesystem.csv_extractor, filesystem.csv_writer and "
-                                 "sqlite.writer)",
+                                 "filesystem.csv_extractor, filesystem.csv_writer, "
+                                 "sqlite.writer and postgres.writer)",
                                  st->id, st->component);
         if (st->ex && json_array_size(needs) > 0)
             return osr_error_set(-OSR_EINVAL, "step '%s': an extractor needs no other step",

@@ -62,4 +62,35 @@ run_osr run "$ws/pipelines/pg.yaml" --base-path "$ws" --json
 expect_eq "$RC" 1 "a bad query fails the run"
 expect_contains "$(jq -r .error.message <<<"$OUT")" 'column "nope" does not exist' "with PostgreSQL's reason"
 expect_eq "$(tail -n +2 "$ws/output/run_src.csv" | cut -d, -f1 | tr '\n' ' ')" "10 9 8 " "the CSV of the last good run stays"
+
+# Into PostgreSQL: from SQLite and from CSV through COPY, typed columns created; a refused
+# row (a duplicate key) fails the run and leaves the table as it was.
+psqlc -c "SET client_min_messages = warning; DROP TABLE IF EXISTS public.run_dst; DROP TABLE IF EXISTS public.run_keyed;
+  CREATE TABLE public.run_keyed (id int PRIMARY KEY, t text); INSERT INTO public.run_keyed VALUES (1, 'kept');" >/dev/null
+printf 'id,t\n2,"tab\there"\n3,back\\slash\n' >"$ws/in.csv"
+sqlite3 "$db" "DROP TABLE IF EXISTS typed; CREATE TABLE typed (id INTEGER, amount REAL, label TEXT, raw BLOB);
+  WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000)
+  INSERT INTO typed SELECT x, x / 8.0, CASE WHEN x % 5 = 0 THEN NULL ELSE 'l' || x || char(9) || 'ü' END, randomblob(x % 7) FROM c"
+cat >"$ws/pipelines/to_pg.yaml" <<'YAML'
+oml_version: "0.1.0"
+name: to-pg
+steps:
+  - {id: read, component: sqlite.extractor, mode: read, config: {connection: "@sqlite.demo", table: typed}}
+  - {id: load, component: postgres.writer, mode: write, needs: [read], config: {connection: "@postgres.main", table: run_dst, schema: public, write_mode: replace}}
+  - {id: csv, component: filesystem.csv_extractor, mode: read, config: {path: in.csv}}
+  - {id: keyed, component: postgres.writer, mode: write, needs: [csv], config: {connection: "@postgres.main", table: run_keyed, write_mode: append}}
+YAML
+run_osr run "$ws/pipelines/to_pg.yaml" --base-path "$ws" --json
+expect_eq "$RC" 0 "SQLite and CSV into PostgreSQL: $(jq -c .error <<<"$OUT")"
+expect_eq "$(psqlc -At -c "SELECT count(*), sum(id), sum(amount), count(label), sum(length(label)), sum(length(raw)) FROM public.run_dst")" \
+    "$(sqlite3 -separator '|' "$db" "SELECT count(*), sum(id), sum(amount), count(label), sum(length(label)), sum(length(raw)) FROM typed")" "every value copied"
+expect_eq "$(psqlc -At -c "SELECT string_agg(column_name || ':' || data_type, ' ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'run_dst'")" \
+    "id:bigint amount:double precision label:text raw:bytea" "created with typed columns"
+expect_eq "$(psqlc -At -c "SELECT string_agg(id || '=' || t, '|' ORDER BY id) FROM public.run_keyed")" \
+    "$(printf '1=kept|2=tab\there|3=back\\slash')" "CSV text with a tab and a backslash"
+printf 'id,t\n4,new\n1,duplicate\n' >"$ws/in.csv"
+run_osr run "$ws/pipelines/to_pg.yaml" --base-path "$ws" --json
+expect_eq "$RC" 1 "a duplicate key fails the run"
+expect_contains "$(jq -r .error.message <<<"$OUT")" "duplicate key" "with PostgreSQL's reason"
+expect_eq "$(psqlc -At -c "SELECT count(*) FROM public.run_keyed")" 3 "the table as it was (no row 4)"
 finish

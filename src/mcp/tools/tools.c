@@ -457,7 +457,7 @@ static const struct tool_def defs[] = {
      "failing step stops the run and leaves no partial output. Reports each step's rows and "
      "time, with progress per step; the run is recorded (run logs, index, an AIOP package "
      "for aiop_show). This version runs sqlite.extractor, postgres.extractor, "
-     "filesystem.csv_extractor, filesystem.csv_writer and sqlite.writer.",
+     "filesystem.csv_extractor, filesystem.csv_writer, sqlite.writer and postgres.writer.",
      {"pipeline.run", "osiris.pipeline.run"},
      "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"string\",\"description\":"
      "\"The pipeline (OML) or a manifest.yaml, relative to the workspace\"},\"manifest_path\":"
