@@ -20,7 +20,7 @@ demo: release
 test: setup
 	@cmake --preset dev >/dev/null
 	@cmake --build --preset dev
-	@ctest --preset dev
+	@ctest --preset dev --output-on-failure
 	@scripts/fuzz-run 20
 
 fuzz: setup

@@ -10,7 +10,20 @@ prod="$TMP/srv/production"
 secrets="$TMP/run-secrets"
 mkdir -p "$secrets"
 printf '%s' "$OSR_PG_PASSWORD" >"$secrets/pg_password"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# A free port below the kernel's ephemeral range, so no socket another test opens meanwhile
+# takes it before the server binds it.
+port=$(python3 -c '
+import random, socket
+for p in random.sample(range(20000, 30000), 200):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+        print(p)
+        break
+    except OSError:
+        pass
+    finally:
+        s.close()')
 bin="$TMP/bin"
 mkdir -p "$bin"
 ln -s "$OSIRIS_BIN" "$bin/osiris"

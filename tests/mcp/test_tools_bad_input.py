@@ -23,10 +23,9 @@ subprocess.run([OSIRIS, "init", ws], check=True, capture_output=True)
 hang = socket.socket()  # accepts and never answers: a PostgreSQL client waits on it
 hang.bind(("127.0.0.1", 0))
 hang.listen(64)
-closed = socket.socket()  # a port where nothing listens: the database is down
-closed.bind(("127.0.0.1", 0))
-down_port = closed.getsockname()[1]
-closed.close()
+# A port where nothing listens: the database is down. Port 1 is privileged and unused, so
+# no test running alongside can take it (a free port picked and closed could be reused).
+down_port = 1
 with open(os.path.join(ws, "osiris_connections.yaml"), "a") as f:
     f.write("  postgres:\n"
             f"    stuck:\n      host: 127.0.0.1\n      port: {hang.getsockname()[1]}\n"
