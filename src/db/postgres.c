@@ -14,6 +14,7 @@
 #include "db/pq_api.h"
 #include "db/values.h"
 
+#include <ctype.h>
 #include <math.h>
 
 struct pg {
@@ -715,78 +716,183 @@ int osr_db_pg_query(osr_db *db, const char *sql, int (*row)(json_t *, json_t *, 
     return 0;
 }
 
-static const char *chunk_name(const struct osr_db_chunk *c, size_t col)
+/* Rows of COPY ... TO STDOUT decoded from the text format: values in one arena, each
+ * NUL-terminated, found by offset (SIZE_MAX: null). */
+struct copy_rows {
+    struct pg *p;
+    PGresult *desc; /* the columns (a LIMIT 0 run of the query) */
+    struct osr_buf vals;
+    size_t *off, *len;
+    size_t nrows, cap, ncols;
+};
+
+static const char *copy_name(const struct osr_db_chunk *c, size_t col)
 {
-    struct pg *p = ((void **)c->impl)[0];
-    return p->pq->fname(((void **)c->impl)[1], (int)col);
+    const struct copy_rows *cr = c->impl;
+    return cr->p->pq->fname(cr->desc, (int)col);
 }
 
-static unsigned chunk_type(const struct osr_db_chunk *c, size_t col)
+static unsigned copy_type(const struct osr_db_chunk *c, size_t col)
 {
-    struct pg *p = ((void **)c->impl)[0];
-    return (unsigned)p->pq->ftype(((void **)c->impl)[1], (int)col);
+    const struct copy_rows *cr = c->impl;
+    return (unsigned)cr->p->pq->ftype(cr->desc, (int)col);
 }
 
-static const char *chunk_value(const struct osr_db_chunk *c, size_t row, size_t col, size_t *len)
+static const char *copy_value(const struct osr_db_chunk *c, size_t row, size_t col, size_t *len)
 {
-    struct pg *p = ((void **)c->impl)[0];
-    PGresult *r = ((void **)c->impl)[1];
+    const struct copy_rows *cr = c->impl;
+    size_t i = row * cr->ncols + col;
 
-    if (p->pq->getisnull(r, (int)row, (int)col))
+    if (cr->off[i] == SIZE_MAX)
         return NULL;
-    *len = (size_t)p->pq->getlength(r, (int)row, (int)col);
-    return p->pq->getvalue(r, (int)row, (int)col);
+    *len = cr->len[i];
+    return cr->vals.ptr + cr->off[i];
+}
+
+static int octal_or_hex(const char *p, size_t n, size_t *used)
+{
+    int v = 0;
+    size_t k = 0;
+
+    if (p[0] == 'x') {
+        for (k = 1; k < 3 && k < n && isxdigit((unsigned char)p[k]); k++)
+            v = v * 16 + (isdigit((unsigned char)p[k]) ? p[k] - '0' : (p[k] | 0x20) - 'a' + 10);
+    } else {
+        for (k = 0; k < 3 && k < n && p[k] >= '0' && p[k] <= '7'; k++)
+            v = v * 8 + (p[k] - '0');
+    }
+    *used = k;
+    return v;
+}
+
+/* One line of COPY's text format into the next row; false when it has the wrong number of
+ * fields. */
+static bool copy_row(struct copy_rows *cr, const char *line, size_t n)
+{
+    size_t col = 0, base = cr->nrows * cr->ncols;
+
+    if (n && line[n - 1] == '\n')
+        n--;
+    for (size_t i = 0; i <= n; col++) {
+        size_t end = i, start = cr->vals.len;
+        while (end < n && line[end] != '\t')
+            end++;
+        if (col >= cr->ncols)
+            return false;
+        if (end - i == 2 && line[i] == '\\' && line[i + 1] == 'N') {
+            cr->off[base + col] = SIZE_MAX;
+        } else {
+            for (size_t k = i; k < end; k++) {
+                char ch = line[k];
+                if (ch == '\\' && k + 1 < end) {
+                    static const char from[] = "bfnrtv", to[] = "\b\f\n\r\t\v";
+                    const char *m = strchr(from, line[k + 1]);
+                    size_t used;
+                    k++;
+                    if (m && *m)
+                        ch = to[m - from];
+                    else if (line[k] == 'x' || (line[k] >= '0' && line[k] <= '7')) {
+                        ch = (char)octal_or_hex(line + k, end - k, &used);
+                        k += used - 1;
+                    } else
+                        ch = line[k];
+                }
+                osr_buf_putc(&cr->vals, ch);
+            }
+            osr_buf_putc(&cr->vals, '\0');
+            cr->off[base + col] = start;
+            cr->len[base + col] = cr->vals.len - start - 1;
+        }
+        i = end + 1;
+    }
+    if (col != cr->ncols)
+        return false;
+    cr->nrows++;
+    return true;
+}
+
+/* Hands the decoded rows to fn and starts a new chunk; returns fn's answer. */
+static int copy_flush(struct copy_rows *cr, osr_db_chunk_fn fn, void *payload)
+{
+    struct osr_db_chunk c = {cr->nrows, cr->ncols, copy_name, copy_type, copy_value, cr};
+    int rc = fn(&c, payload);
+
+    cr->nrows = 0;
+    osr_buf_clear(&cr->vals);
+    return rc;
 }
 
 int osr_db_pg_stream(osr_db *db, const char *sql, size_t fetch_rows, osr_db_chunk_fn fn,
                      void *payload, struct osr_db_error *e)
 {
     struct pg *p = (struct pg *)db;
-    char fetch[64];
+    struct copy_rows cr = {.p = p, .cap = fetch_rows ? fetch_rows : 1};
+    char *stmt = NULL, *line = NULL;
     PGresult *r;
-    bool first = true;
-    int rc = 0;
+    int rc = 0, n;
 
     if (!(r = run(p, "BEGIN READ ONLY", 0, NULL, e, "cannot start a transaction")))
         return -OSR_ECONN;
     p->pq->clear(r);
-    {
-        const char *head = "DECLARE osiris_run NO SCROLL CURSOR FOR ";
-        char *decl = osr_xasprintf("%s%s", head, sql);
-        r = run(p, decl, 0, NULL, e, "the query failed");
-        free(decl);
-        if (!r) {
-            if ((r = p->pq->exec(p->conn, "ROLLBACK")))
-                p->pq->clear(r);
-            return -OSR_ECONN;
-        }
-        p->pq->clear(r);
+    /* The columns first (the query planned, no row read), then every row through COPY. */
+    stmt = osr_xasprintf("SELECT * FROM (%s) AS osiris_q LIMIT 0", sql);
+    cr.desc = run(p, stmt, 0, NULL, e, "the query failed");
+    free(stmt);
+    if (!cr.desc) {
+        rc = -OSR_ECONN;
+        goto done;
     }
-    snprintf(fetch, sizeof(fetch), "FETCH FORWARD %zu FROM osiris_run", fetch_rows);
-    for (;;) {
-        void *impl[2];
-        struct osr_db_chunk c;
-        if (!(r = run(p, fetch, 0, NULL, e, "reading failed"))) {
-            rc = -OSR_ECONN;
+    cr.ncols = (size_t)p->pq->nfields(cr.desc);
+    cr.off = osr_xcalloc(cr.cap * (cr.ncols ? cr.ncols : 1), sizeof(*cr.off));
+    cr.len = osr_xcalloc(cr.cap * (cr.ncols ? cr.ncols : 1), sizeof(*cr.len));
+    osr_buf_init(&cr.vals, 1u << 30);
+    stmt = osr_xasprintf("COPY (%s) TO STDOUT", sql);
+    r = p->pq->exec(p->conn, stmt);
+    free(stmt);
+    if (p->pq->resultStatus(r) != PGRES_COPY_OUT) {
+        rc = pg_fail(p, e, "the query failed",
+                     r ? p->pq->resultErrorMessage(r) : p->pq->errorMessage(p->conn));
+        p->pq->clear(r);
+        goto done;
+    }
+    p->pq->clear(r);
+    if (fn(&(struct osr_db_chunk){0, cr.ncols, copy_name, copy_type, copy_value, &cr}, payload) !=
+        0)
+        rc = 1; /* the columns; the caller may stop here (a dry run) */
+    while (rc == 0 && (n = p->pq->getCopyData(p->conn, &line, 0)) > 0) {
+        bool ok = copy_row(&cr, line, (size_t)n);
+        p->pq->freemem(line);
+        line = NULL;
+        if (!ok || osr_buf_failed(&cr.vals)) {
+            rc = osr_db_fail(e, OSR_DB_UNKNOWN, p->base.opts,
+                             "reading failed: a row PostgreSQL sent could not be read");
             break;
         }
-        impl[0] = p;
-        impl[1] = r;
-        c = (struct osr_db_chunk){(size_t)p->pq->ntuples(r),
-                                  (size_t)p->pq->nfields(r),
-                                  chunk_name,
-                                  chunk_type,
-                                  chunk_value,
-                                  impl};
-        if ((c.nrows || first) && fn(&c, payload) != 0)
+        if (cr.nrows == cr.cap && copy_flush(&cr, fn, payload) != 0)
             rc = 1;
-        first = false;
-        p->pq->clear(r);
-        if (rc || c.nrows < fetch_rows)
-            break;
     }
+    if (rc == 0 && n == -2)
+        rc = pg_fail(p, e, "reading failed", p->pq->errorMessage(p->conn));
+    if (rc != 0) { /* stop the copy: the connection's next use needs it ended */
+        while ((n = p->pq->getCopyData(p->conn, &line, 0)) > 0) {
+            p->pq->freemem(line);
+            line = NULL;
+        }
+    }
+    while ((r = p->pq->getResult(p->conn))) {
+        if (rc == 0 && p->pq->resultStatus(r) != PGRES_COMMAND_OK)
+            rc = pg_fail(p, e, "reading failed", p->pq->resultErrorMessage(r));
+        p->pq->clear(r);
+    }
+    if (rc == 0 && cr.nrows && copy_flush(&cr, fn, payload) != 0)
+        rc = 1;
+done:
     if ((r = p->pq->exec(p->conn, rc == 0 ? "COMMIT" : "ROLLBACK")))
         p->pq->clear(r);
+    p->pq->clear(cr.desc);
+    osr_buf_dispose(&cr.vals);
+    free(cr.off);
+    free(cr.len);
     return rc;
 }
 

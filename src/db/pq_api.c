@@ -38,6 +38,7 @@ const struct osr_pq_api *osr_pq_api_get(void)
         OSR_DYNSYM(api, sendFlushRequest, "PQsendFlushRequest"),
         OSR_DYNSYM(api, putCopyData, "PQputCopyData"),
         OSR_DYNSYM(api, putCopyEnd, "PQputCopyEnd"),
+        OSR_DYNSYM(api, getCopyData, "PQgetCopyData"),
     };
 
     if (!loaded && osr_dynload("libpq.so.5", "libpq5", syms, OSR_ARRAY_LEN(syms)) < 0)

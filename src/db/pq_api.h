@@ -35,6 +35,7 @@ struct osr_pq_api {
     __typeof__(PQsendFlushRequest) *sendFlushRequest;
     __typeof__(PQputCopyData) *putCopyData;
     __typeof__(PQputCopyEnd) *putCopyEnd;
+    __typeof__(PQgetCopyData) *getCopyData;
 };
 
 /* Loads libpq once; NULL (last error set) when it is not installed. */
