@@ -44,8 +44,9 @@ int osr_db_pg_copy_begin(osr_db *db, const char *sql, struct osr_db_error *e);
 int osr_db_pg_copy_put(osr_db *db, const char *data, size_t len, struct osr_db_error *e);
 int osr_db_pg_copy_end(osr_db *db, struct osr_db_error *e);
 
-/* Runs `sql` (a query) through a cursor in a read-only transaction and hands its rows to
- * `fn`, `fetch_rows` at a time; the first call may have no rows (it carries the columns).
+/* Runs `sql` (a query) in a read-only transaction, its columns from a LIMIT 0 run and its
+ * rows through COPY ... TO STDOUT (text format, decoded here), and hands them to `fn`
+ * `fetch_rows` at a time; the first call has no rows (it carries the columns).
  * Returns 0 at the end, 1 when `fn` returned non-zero (the stream is stopped and the
  * transaction rolled back), or -OSR_ECONN with `e` filled. */
 int osr_db_pg_stream(osr_db *db, const char *sql, size_t fetch_rows, osr_db_chunk_fn fn,

@@ -1,8 +1,8 @@
 /*
- * pg_extractor.c - postgres.extractor: a query (or a table) read through a server-side
- * cursor in a read-only transaction, `batch_size` rows per FETCH, so a table of any size
- * moves in constant memory. Integers and floats become typed cells, bytea a blob, every
- * other type its PostgreSQL text form (timestamps in ISO and UTC, numerics exact); the
+ * pg_extractor.c - postgres.extractor: a query (or a table) read with COPY ... TO STDOUT
+ * in a read-only transaction (db/postgres.h), decoded `batch_size` rows at a time, so a
+ * table of any size moves in constant memory. Integers and floats become typed cells, bytea a blob,
+ * every other type its PostgreSQL text form (timestamps in ISO and UTC, numerics exact); the
  * columns keep their type names for a writer that creates its table. There is no
  * statement timeout unless the connection sets one.
  */
