@@ -63,7 +63,7 @@ static int w_open(void **state, struct osr_step_ctx *ctx, const struct osr_batch
     struct pgw *w = osr_xcalloc(1, sizeof(*w));
     const char *table = json_string_value(json_object_get(ctx->cfg, "table"));
     const char *sch = json_string_value(json_object_get(ctx->cfg, "schema"));
-    const char *mode = json_string_value(json_object_get(ctx->cfg, "write_mode"));
+    const char *mode;
     struct osr_db_error e = {OSR_DB_OK, ""};
     struct osr_buf sql;
     char *name = NULL;
@@ -78,18 +78,12 @@ static int w_open(void **state, struct osr_step_ctx *ctx, const struct osr_batch
                                    .statement_timeout_s = -1,
                                    .base_path = ctx->base_path,
                                    .secret_values = ctx->secrets};
-    mode = mode ? mode : "append";
     if (!ctx->conn || !table) {
         osr_step_fail(ctx, "step '%s' needs a connection and a table", ctx->step_id);
         goto done;
     }
-    if (strcmp(mode, "upsert") == 0) {
-        osr_step_fail(ctx,
-                      "step '%s': write_mode upsert is not available in this version; "
-                      "use append, replace or truncate",
-                      ctx->step_id);
+    if (!(mode = osr_step_write_mode(ctx)))
         goto done;
-    }
     if (w->ops->open(&w->db, ctx->conn, &w->opts, &e) < 0 ||
         osr_db_pg_exec(w->db, "BEGIN", &e) < 0 ||
         osr_db_pg_table_exists(w->db, sch, table, &exists, &e) < 0) {

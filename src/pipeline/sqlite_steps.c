@@ -293,7 +293,7 @@ static int w_open(void **state, struct osr_step_ctx *ctx, const struct osr_batch
     char *path = db_path(ctx);
     const char *table = cfg_str(ctx, "table"),
                *sch = json_string_value(json_object_get(ctx->cfg, "schema"));
-    const char *mode = json_string_value(json_object_get(ctx->cfg, "write_mode"));
+    const char *mode;
     json_t *create = json_object_get(ctx->cfg, "create_if_missing");
     struct osr_buf sql, name;
     bool exists;
@@ -303,20 +303,14 @@ static int w_open(void **state, struct osr_step_ctx *ctx, const struct osr_batch
     osr_buf_init(&name, 4096);
     *state = w;
     w->ncols = schema->names.n;
-    mode = mode ? mode : "append";
     if (!path)
         goto done;
     if (!table) {
         osr_step_fail(ctx, "step '%s' names no table", ctx->step_id);
         goto done;
     }
-    if (strcmp(mode, "upsert") == 0) {
-        osr_step_fail(ctx,
-                      "step '%s': write_mode upsert is not available in this version; "
-                      "use append, replace or truncate",
-                      ctx->step_id);
+    if (!(mode = osr_step_write_mode(ctx)))
         goto done;
-    }
     if (!(w->h = acquire(ctx, path, false)))
         goto done;
     w->db = w->h->db;

@@ -32,6 +32,20 @@ const struct osr_writer_ops *osr_writer_find(const char *component)
     return NULL;
 }
 
+const char *osr_step_write_mode(struct osr_step_ctx *ctx)
+{
+    const char *mode = json_string_value(json_object_get(ctx->cfg, "write_mode"));
+
+    if (mode && strcmp(mode, "upsert") == 0) {
+        osr_step_fail(ctx,
+                      "step '%s': write_mode upsert is not available in this version; use "
+                      "append, replace or truncate",
+                      ctx->step_id);
+        return NULL;
+    }
+    return mode ? mode : "append";
+}
+
 int osr_step_fail(struct osr_step_ctx *ctx, const char *fmt, ...)
 {
     va_list ap;

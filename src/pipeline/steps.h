@@ -46,6 +46,9 @@ struct osr_writer_ops {
 const struct osr_extractor_ops *osr_extractor_find(const char *component);
 const struct osr_writer_ops *osr_writer_find(const char *component);
 
+/* A table writer's write_mode (append when absent), or NULL with ctx->err set for one this
+ * version cannot do (upsert). */
+const char *osr_step_write_mode(struct osr_step_ctx *ctx);
 /* Sets ctx->err (printf style) and returns -1. */
 int osr_step_fail(struct osr_step_ctx *ctx, const char *fmt, ...) OSR_PRINTF(2, 3);
 
