@@ -55,7 +55,6 @@ static json_t *narrative(json_t *summary)
     json_t *err = json_object_get(summary, "error");
     struct osr_buf b;
     size_t i;
-    char *text;
 
     osr_buf_init(&b, 1u << 20);
     osr_buf_printf(&b, "Run %s of pipeline %s (profile %s) %s in %lld ms, %lld rows written.",
@@ -82,14 +81,8 @@ static json_t *narrative(json_t *summary)
         json_array_append_new(paras, json_string(b.ptr));
     }
     osr_buf_dispose(&b);
-    text = json_string_value(json_array_get(paras, 0))
-               ? osr_xstrdup(json_string_value(json_array_get(paras, 0)))
-               : osr_xstrdup("");
-    {
-        json_t *n = json_pack("{s:s, s:o}", "summary", text, "paragraphs", paras);
-        free(text);
-        return n;
-    }
+    /* The summary is the first paragraph, always there. */
+    return json_pack("{s:O, s:o}", "summary", json_array_get(paras, 0), "paragraphs", paras);
 }
 
 static size_t size_of(json_t *doc)

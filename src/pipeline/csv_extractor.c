@@ -20,15 +20,6 @@
 
 #define MAX_FIELD (16u << 20)
 
-static const char *opt(const struct osr_step_ctx *ctx, const char *key, const char *dflt)
-{
-    const char *v = json_string_value(json_object_get(ctx->cfg, key));
-
-    if (!v)
-        v = json_string_value(json_object_get(ctx->conn, key));
-    return v ? v : dflt;
-}
-
 /* latin-1 bytes as UTF-8 (owned). */
 static char *latin1_to_utf8(const char *p, size_t len, size_t *out_len)
 {
@@ -91,10 +82,12 @@ static void reject(struct osr_step_ctx *ctx, FILE **rf, const struct osr_csv *c)
 
 static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
 {
-    const char *rel = opt(ctx, "path", NULL), *delim = opt(ctx, "delimiter", ",");
-    const char *quote = opt(ctx, "quotechar", "\""), *base = opt(ctx, "base_dir", NULL);
-    const char *bad = opt(ctx, "on_bad_rows", "fail"), *comp = opt(ctx, "compression", "infer");
-    bool latin1 = strcmp(opt(ctx, "encoding", "utf-8"), "latin-1") == 0;
+    const char *rel = osr_step_str(ctx, "path", NULL), *delim = osr_step_str(ctx, "delimiter", ",");
+    const char *quote = osr_step_str(ctx, "quotechar", "\""),
+               *base = osr_step_str(ctx, "base_dir", NULL);
+    const char *bad = osr_step_str(ctx, "on_bad_rows", "fail"),
+               *comp = osr_step_str(ctx, "compression", "infer");
+    bool latin1 = strcmp(osr_step_str(ctx, "encoding", "utf-8"), "latin-1") == 0;
     bool header = !json_is_false(json_object_get(ctx->cfg, "header"));
     json_t *cols = json_object_get(ctx->cfg, "columns"),
            *nulls = json_object_get(ctx->cfg, "null_values");

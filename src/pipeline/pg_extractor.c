@@ -154,32 +154,6 @@ static int on_chunk(const struct osr_db_chunk *c, void *payload)
     return 0;
 }
 
-/* "name" quoted for SQL, with an optional schema. */
-static char *qualified(const char *schema, const char *table)
-{
-    struct osr_buf b;
-    const char *parts[2] = {schema, table};
-    char *out;
-
-    osr_buf_init(&b, 4096);
-    for (int k = 0; k < 2; k++) {
-        if (!parts[k])
-            continue;
-        if (k == 1 && schema)
-            osr_buf_putc(&b, '.');
-        osr_buf_putc(&b, '"');
-        for (const char *p = parts[k]; *p; p++) {
-            if (*p == '"')
-                osr_buf_putc(&b, '"');
-            osr_buf_putc(&b, *p);
-        }
-        osr_buf_putc(&b, '"');
-    }
-    out = osr_xstrdup(b.ptr);
-    osr_buf_dispose(&b);
-    return out;
-}
-
 static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
 {
     const char *query = json_string_value(json_object_get(ctx->cfg, "query"));
@@ -211,8 +185,13 @@ static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
         osr_step_fail(ctx, "step '%s' has neither query nor table", ctx->step_id);
         goto done;
     }
-    if (!query)
-        name = qualified(schema, table);
+    if (!query) {
+        struct osr_buf q;
+        osr_buf_init(&q, 4096);
+        osr_step_quote_ident(&q, schema, table);
+        name = osr_xstrdup(q.ptr);
+        osr_buf_dispose(&q);
+    }
     sql = json_is_integer(lim)
               ? osr_xasprintf(query ? "SELECT * FROM (%s) AS q LIMIT %lld"
                                     : "SELECT * FROM %s LIMIT %lld",

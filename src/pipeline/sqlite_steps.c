@@ -23,18 +23,11 @@ static long long cfg_int(json_t *cfg, const char *key, long long dflt, long long
     return n < lo ? lo : n > hi ? hi : n;
 }
 
-static const char *cfg_str(const struct osr_step_ctx *ctx, const char *key)
-{
-    const char *v = json_string_value(json_object_get(ctx->cfg, key));
-
-    return v ? v : json_string_value(json_object_get(ctx->conn, key));
-}
-
 /* The database file of the step: its `path`, else its connection's, relative to the
  * workspace. */
 static char *db_path(struct osr_step_ctx *ctx)
 {
-    const char *p = cfg_str(ctx, "path");
+    const char *p = osr_step_str(ctx, "path", NULL);
 
     if (!p) {
         osr_step_fail(ctx, "step '%s' names no SQLite database: give a connection or a path",
@@ -42,26 +35,6 @@ static char *db_path(struct osr_step_ctx *ctx)
         return NULL;
     }
     return osr_path_absolute(p, ctx->base_path);
-}
-
-/* "name" quoted for SQL, with an optional schema: "schema"."name". */
-static void quote_ident(struct osr_buf *out, const char *schema, const char *name)
-{
-    const char *parts[2] = {schema, name};
-
-    for (int k = 0; k < 2; k++) {
-        if (!parts[k])
-            continue;
-        if (k == 1 && schema)
-            osr_buf_putc(out, '.');
-        osr_buf_putc(out, '"');
-        for (const char *p = parts[k]; *p; p++) {
-            if (*p == '"')
-                osr_buf_putc(out, '"');
-            osr_buf_putc(out, *p);
-        }
-        osr_buf_putc(out, '"');
-    }
 }
 
 /* One connection per database file and process: an extractor and the writers of the same
@@ -123,7 +96,7 @@ static void release(struct shared *h)
 static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
 {
     char *path = db_path(ctx);
-    const char *query = cfg_str(ctx, "query"), *table = cfg_str(ctx, "table");
+    const char *query = osr_step_str(ctx, "query", NULL), *table = osr_step_str(ctx, "table", NULL);
     long long limit = cfg_int(ctx->cfg, "limit", -1, -1, INT64_MAX);
     size_t cap = (size_t)cfg_int(ctx->cfg, "batch_size", 10000, 1, 100000);
     struct shared *h = NULL;
@@ -144,7 +117,7 @@ static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
         osr_buf_puts(&sql, query);
     } else {
         osr_buf_puts(&sql, "SELECT * FROM ");
-        quote_ident(&sql, cfg_str(ctx, "schema"), table);
+        osr_step_quote_ident(&sql, osr_step_str(ctx, "schema", NULL), table);
     }
     if (limit >= 0) { /* on a query too: the step's limit caps whatever it selects */
         char tail[48];
@@ -291,7 +264,7 @@ static int w_open(void **state, struct osr_step_ctx *ctx, const struct osr_batch
 {
     struct sqlw *w = osr_xcalloc(1, sizeof(*w));
     char *path = db_path(ctx);
-    const char *table = cfg_str(ctx, "table"),
+    const char *table = osr_step_str(ctx, "table", NULL),
                *sch = json_string_value(json_object_get(ctx->cfg, "schema"));
     const char *mode;
     json_t *create = json_object_get(ctx->cfg, "create_if_missing");
@@ -325,7 +298,7 @@ static int w_open(void **state, struct osr_step_ctx *ctx, const struct osr_batch
         goto done;
     w->h->writers++;
     w->in_tx = true;
-    quote_ident(&name, sch, table);
+    osr_step_quote_ident(&name, sch, table);
     exists = table_exists(w->db, sch, table);
     if (exists && strcmp(mode, "replace") == 0) {
         osr_buf_printf(&sql, "DROP TABLE %.*s", (int)name.len, name.ptr);
@@ -346,7 +319,7 @@ static int w_open(void **state, struct osr_step_ctx *ctx, const struct osr_batch
         for (size_t c = 0; c < schema->names.n; c++) {
             if (c)
                 osr_buf_puts(&sql, ", ");
-            quote_ident(&sql, NULL, schema->names.v[c]);
+            osr_step_quote_ident(&sql, NULL, schema->names.v[c]);
             if (schema->types.v[c][0])
                 osr_buf_printf(&sql, " %s", schema->types.v[c]);
         }
@@ -364,7 +337,7 @@ static int w_open(void **state, struct osr_step_ctx *ctx, const struct osr_batch
     for (size_t c = 0; c < schema->names.n; c++) {
         if (c)
             osr_buf_puts(&sql, ", ");
-        quote_ident(&sql, NULL, schema->names.v[c]);
+        osr_step_quote_ident(&sql, NULL, schema->names.v[c]);
     }
     osr_buf_puts(&sql, ") VALUES (");
     for (size_t c = 0; c < schema->names.n; c++)

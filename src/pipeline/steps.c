@@ -32,6 +32,34 @@ const struct osr_writer_ops *osr_writer_find(const char *component)
     return NULL;
 }
 
+const char *osr_step_str(const struct osr_step_ctx *ctx, const char *key, const char *dflt)
+{
+    const char *v = json_string_value(json_object_get(ctx->cfg, key));
+
+    if (!v)
+        v = json_string_value(json_object_get(ctx->conn, key));
+    return v ? v : dflt;
+}
+
+void osr_step_quote_ident(struct osr_buf *out, const char *schema, const char *name)
+{
+    const char *parts[2] = {schema, name};
+
+    for (int k = 0; k < 2; k++) {
+        if (!parts[k])
+            continue;
+        if (k == 1 && schema)
+            osr_buf_putc(out, '.');
+        osr_buf_putc(out, '"');
+        for (const char *p = parts[k]; *p; p++) {
+            if (*p == '"')
+                osr_buf_putc(out, '"');
+            osr_buf_putc(out, *p);
+        }
+        osr_buf_putc(out, '"');
+    }
+}
+
 const char *osr_step_write_mode(struct osr_step_ctx *ctx)
 {
     const char *mode = json_string_value(json_object_get(ctx->cfg, "write_mode"));

@@ -49,6 +49,11 @@ const struct osr_writer_ops *osr_writer_find(const char *component);
 /* A table writer's write_mode (append when absent), or NULL with ctx->err set for one this
  * version cannot do (upsert). */
 const char *osr_step_write_mode(struct osr_step_ctx *ctx);
+/* A string setting of the step, else of its connection, else `dflt`. */
+const char *osr_step_str(const struct osr_step_ctx *ctx, const char *key, const char *dflt);
+/* Appends "name" quoted for SQL (quotes doubled), with an optional schema:
+ * "schema"."name". */
+void osr_step_quote_ident(struct osr_buf *out, const char *schema, const char *name);
 /* Sets ctx->err (printf style) and returns -1. */
 int osr_step_fail(struct osr_step_ctx *ctx, const char *fmt, ...) OSR_PRINTF(2, 3);
 
