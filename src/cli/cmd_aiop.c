@@ -51,16 +51,16 @@ int osr_cli_run_index(struct osr_cli *cli, struct osr_config *cfg, char **index)
     return 0;
 }
 
-static void print_runs(json_t *runs)
+void osr_cli_print_runs(json_t *runs, const char *none)
 {
     json_t *r;
     size_t i;
 
     if (!json_array_size(runs)) {
-        printf("No run has left an AI Operation Package in this workspace yet.\n");
+        printf("%s\n", none);
         return;
     }
-    printf("%-28s %-20s %-8s %-10s %-22s %10s %10s\n", "RUN", "PIPELINE", "PROFILE", "STATUS",
+    printf("%-18s %-22s %-8s %-8s %-25s %9s %10s\n", "RUN", "PIPELINE", "PROFILE", "STATUS",
            "STARTED", "MS", "ROWS");
     json_array_foreach(runs, i, r)
     {
@@ -69,7 +69,7 @@ static void print_runs(json_t *runs)
             const char *s = json_string_value(json_object_get(r, v[k]));
             v[k] = s ? s : "-";
         }
-        printf("%-28s %-20s %-8s %-10s %-22s %10lld %10lld\n", v[0], v[1], v[2], v[3], v[4],
+        printf("%-18s %-22s %-8s %-8s %-25s %9lld %10lld\n", v[0], v[1], v[2], v[3], v[4],
                (long long)json_integer_value(json_object_get(r, "duration_ms")),
                (long long)json_integer_value(json_object_get(r, "rows")));
     }
@@ -110,7 +110,7 @@ int osr_cmd_aiop_list(struct osr_cli *cli, int argc, char **argv)
         osr_cli_print_json(json_pack("{s:O, s:I, s:b}", "runs", runs, "count",
                                      (json_int_t)json_array_size(runs), "truncated", truncated));
     } else {
-        print_runs(runs);
+        osr_cli_print_runs(runs, "No run has left an AI Operation Package in this workspace yet.");
     }
     json_decref(runs);
     free(index);

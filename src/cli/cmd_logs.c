@@ -105,10 +105,9 @@ int osr_cmd_logs_list(struct osr_cli *cli, int argc, char **argv)
                                    {"limit", OSR_OPT_VALUE, &limit_s},
                                    {NULL, 0, NULL}};
     struct osr_config cfg = {0};
-    json_t *runs = NULL, *r;
+    json_t *runs = NULL;
     long limit = 20;
     char *end;
-    size_t i;
     int rc;
 
     cli->usage = list_usage;
@@ -123,22 +122,9 @@ int osr_cmd_logs_list(struct osr_cli *cli, int argc, char **argv)
         if (cli->json) {
             osr_cli_print_json(
                 json_pack("{s:O, s:I}", "runs", runs, "count", (json_int_t)json_array_size(runs)));
-        } else if (!json_array_size(runs)) {
-            printf("No run recorded in this workspace yet; start one with 'osiris run'.\n");
         } else {
-            printf("%-18s %-22s %-8s %-8s %-25s %9s %10s\n", "RUN", "PIPELINE", "PROFILE", "STATUS",
-                   "STARTED", "MS", "ROWS");
-            json_array_foreach(runs, i, r)
-            {
-                printf("%-18s %-22s %-8s %-8s %-25s %9lld %10lld\n",
-                       json_string_value(json_object_get(r, "run_id")),
-                       json_string_value(json_object_get(r, "pipeline")) ?: "-",
-                       json_string_value(json_object_get(r, "profile")) ?: "-",
-                       json_string_value(json_object_get(r, "status")) ?: "-",
-                       json_string_value(json_object_get(r, "started_at")) ?: "-",
-                       (long long)json_integer_value(json_object_get(r, "duration_ms")),
-                       (long long)json_integer_value(json_object_get(r, "rows")));
-            }
+            osr_cli_print_runs(runs, "No run recorded in this workspace yet; start one with "
+                                     "'osiris run'.");
         }
     }
     json_decref(runs);

@@ -47,6 +47,9 @@ void osr_cli_connections_warm(void);
 int osr_cli_compile(struct osr_cli *cli, const char *file, const char *profile_flag,
                     const struct osr_strv *params, const char *out, char **manifest);
 int osr_cmd_run(struct osr_cli *cli, int argc, char **argv);
+/* A table of index records for people (run, pipeline, profile, status, start, ms, rows),
+ * or `none` when there are none (cmd_aiop.c). */
+void osr_cli_print_runs(json_t *runs, const char *none);
 /* The workspace's configuration and the path of its run index (owned) (cmd_aiop.c). */
 int osr_cli_run_index(struct osr_cli *cli, struct osr_config *cfg, char **index);
 /* `osiris mcp run --selftest` (selftest.c). */
