@@ -82,7 +82,7 @@ static int w_open(void **state, struct osr_step_ctx *ctx, const struct osr_batch
         osr_step_fail(ctx, "step '%s' needs a connection and a table", ctx->step_id);
         goto done;
     }
-    if (!(mode = osr_step_write_mode(ctx)))
+    if (!(mode = osr_step_write_mode(ctx, NULL)))
         goto done;
     if (w->ops->open(&w->db, ctx->conn, &w->opts, &e) < 0 ||
         osr_db_pg_exec(w->db, "BEGIN", &e) < 0 ||

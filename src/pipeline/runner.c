@@ -400,6 +400,7 @@ int osr_run(json_t **out, const struct osr_run_req *r)
     for (size_t i = 0; i < R.n; i++)
         R.steps[i].ctx = (struct osr_step_ctx){.base_path = cfg->base_path,
                                                .step_id = R.steps[i].id,
+                                               .component = R.steps[i].component,
                                                .cfg = R.steps[i].cfg,
                                                .secrets = &R.secrets,
                                                .dry_run = r->dry_run};

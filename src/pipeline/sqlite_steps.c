@@ -282,7 +282,7 @@ static int w_open(void **state, struct osr_step_ctx *ctx, const struct osr_batch
         osr_step_fail(ctx, "step '%s' names no table", ctx->step_id);
         goto done;
     }
-    if (!(mode = osr_step_write_mode(ctx)))
+    if (!(mode = osr_step_write_mode(ctx, NULL)))
         goto done;
     if (!(w->h = acquire(ctx, path, false)))
         goto done;

@@ -60,18 +60,40 @@ void osr_step_quote_ident(struct osr_buf *out, const char *schema, const char *n
     }
 }
 
-const char *osr_step_write_mode(struct osr_step_ctx *ctx)
+const char *osr_step_write_mode(struct osr_step_ctx *ctx, struct osr_strv *keys)
 {
     const char *mode = json_string_value(json_object_get(ctx->cfg, "write_mode"));
+    json_t *pk = json_object_get(ctx->cfg, "primary_key"), *k;
+    size_t i;
 
-    if (mode && strcmp(mode, "upsert") == 0) {
+    if (!mode || strcmp(mode, "upsert") != 0)
+        return mode ? mode : "append";
+    if (!keys) {
         osr_step_fail(ctx,
-                      "step '%s': write_mode upsert is not available in this version; use "
-                      "append, replace or truncate",
+                      "step '%s': write_mode upsert is not available for %s; use append, "
+                      "replace or truncate",
+                      ctx->step_id, ctx->component ? ctx->component : "this component");
+        return NULL;
+    }
+    if (json_is_string(pk))
+        osr_strv_push(keys, json_string_value(pk));
+    json_array_foreach(pk, i, k)
+    {
+        if (!json_is_string(k) || !json_string_length(k)) {
+            osr_step_fail(ctx, "step '%s': primary_key item %zu is not a column name", ctx->step_id,
+                          i + 1);
+            return NULL;
+        }
+        osr_strv_push(keys, json_string_value(k));
+    }
+    if (keys->n == 0) {
+        osr_step_fail(ctx,
+                      "step '%s': write_mode upsert needs primary_key (the key columns, e.g. "
+                      "primary_key: [id])",
                       ctx->step_id);
         return NULL;
     }
-    return mode ? mode : "append";
+    return mode;
 }
 
 int osr_step_fail(struct osr_step_ctx *ctx, const char *fmt, ...)

@@ -18,6 +18,7 @@
 struct osr_step_ctx {
     const char *base_path;
     const char *step_id;
+    const char *component;
     json_t *cfg;  /* the step's compiled configuration (borrowed) */
     json_t *conn; /* its connection's fields, secrets resolved (borrowed; may be NULL) */
     const struct osr_strv *secrets; /* the resolved secret values, for redacting messages */
@@ -46,9 +47,10 @@ struct osr_writer_ops {
 const struct osr_extractor_ops *osr_extractor_find(const char *component);
 const struct osr_writer_ops *osr_writer_find(const char *component);
 
-/* A table writer's write_mode (append when absent), or NULL with ctx->err set for one this
- * version cannot do (upsert). */
-const char *osr_step_write_mode(struct osr_step_ctx *ctx);
+/* A table writer's write_mode (append when absent), or NULL with ctx->err set. For upsert,
+ * `keys` receives the primary_key columns (a name or a list; required); a writer that cannot
+ * upsert passes NULL and upsert is refused. */
+const char *osr_step_write_mode(struct osr_step_ctx *ctx, struct osr_strv *keys);
 /* A string setting of the step, else of its connection, else `dflt`. */
 const char *osr_step_str(const struct osr_step_ctx *ctx, const char *key, const char *dflt);
 /* Appends "name" quoted for SQL (quotes doubled), with an optional schema:
