@@ -11,6 +11,7 @@ extern const struct osr_writer_ops osr_sqlite_writer, osr_csv_writer, osr_pg_wri
 
 static const struct osr_extractor_ops *const extractors[] = {&osr_sqlite_extractor,
                                                              &osr_csv_extractor, &osr_pg_extractor};
+static const struct osr_processor_ops *const processors[] = {NULL};
 static const struct osr_writer_ops *const writers[] = {&osr_csv_writer, &osr_sqlite_writer,
                                                        &osr_pg_writer};
 
@@ -19,6 +20,15 @@ const struct osr_extractor_ops *osr_extractor_find(const char *component)
     for (size_t i = 0; i < OSR_ARRAY_LEN(extractors); i++) {
         if (strcmp(extractors[i]->component, component) == 0)
             return extractors[i];
+    }
+    return NULL;
+}
+
+const struct osr_processor_ops *osr_processor_find(const char *component)
+{
+    for (size_t i = 0; i < OSR_ARRAY_LEN(processors); i++) {
+        if (processors[i] && strcmp(processors[i]->component, component) == 0)
+            return processors[i];
     }
     return NULL;
 }

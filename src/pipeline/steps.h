@@ -44,7 +44,24 @@ struct osr_writer_ops {
     void (*abort)(void *state); /* also frees */
 };
 
+/* A processor takes the rows of one or more upstream steps, then produces rows of its own:
+ * open; for each input, input_open (its columns) and input_write (its batches) -- inputs may
+ * arrive interleaved, one call at a time; then run, which emits like an extractor; close
+ * frees (and discards whatever the processor held). */
+struct osr_processor_ops {
+    const char *component;
+    int (*open)(void **state, struct osr_step_ctx *ctx);
+    /* Registers the input step `input_id` with the columns of `schema`; returns a slot
+     * (>= 0) that input_write receives, or -1 with ctx->err set. */
+    int (*input_open)(void *state, struct osr_step_ctx *ctx, const char *input_id,
+                      const struct osr_batch *schema);
+    int (*input_write)(void *state, struct osr_step_ctx *ctx, int slot, const struct osr_batch *b);
+    int (*run)(void *state, struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload);
+    void (*close)(void *state);
+};
+
 const struct osr_extractor_ops *osr_extractor_find(const char *component);
+const struct osr_processor_ops *osr_processor_find(const char *component);
 const struct osr_writer_ops *osr_writer_find(const char *component);
 
 /* A table writer's write_mode (append when absent), or NULL with ctx->err set. For upsert,
