@@ -158,6 +158,8 @@ static const struct field fields[] = {
     ENUM("mcp.transport", mcp.transport, "stdio", transports),
     BOOL("mcp.warm_worker", mcp.warm_worker, 1),
     ANY("pipeline"),
+    SECTION("runtime"),
+    INT("runtime.max_parallel_branches", runtime.max_parallel_branches, 4, 1, 64),
     ANY("validate"),
     ANY("validation"),
     STR("version", version, "2.0"),

@@ -68,11 +68,19 @@ const struct osr_writer_ops *osr_writer_find(const char *component);
  * `keys` receives the primary_key columns (a name or a list; required); a writer that cannot
  * upsert passes NULL and upsert is refused. */
 const char *osr_step_write_mode(struct osr_step_ctx *ctx, struct osr_strv *keys);
+/* Checks that every upsert key is a column of the input (an empty batch); -1 with ctx->err
+ * set when one is not. */
+int osr_step_keys_check(struct osr_step_ctx *ctx, const struct osr_strv *keys,
+                        const struct osr_batch *schema);
 /* A string setting of the step, else of its connection, else `dflt`. */
 const char *osr_step_str(const struct osr_step_ctx *ctx, const char *key, const char *dflt);
 /* Appends "name" quoted for SQL (quotes doubled), with an optional schema:
  * "schema"."name". */
 void osr_step_quote_ident(struct osr_buf *out, const char *schema, const char *name);
+/* The table under which a processor sees the rows of input step `input_id` (owned):
+ * df_<id> with characters outside [A-Za-z0-9_] turned into "_" and "_" before a leading
+ * digit; a name already in `taken` gets "_" and 8 hex digits of the id's SHA-256 appended. */
+char *osr_step_df_name(const char *input_id, const struct osr_strv *taken);
 /* Sets ctx->err (printf style) and returns -1. */
 int osr_step_fail(struct osr_step_ctx *ctx, const char *fmt, ...) OSR_PRINTF(2, 3);
 

@@ -217,16 +217,6 @@ expect_eq "$(jq -r .error.code <<<"$OUT")" RUN/COMPILED "parameters need the OML
 # Bad input.
 run_osr run --base-path "$ws" --json
 expect_eq "$(jq -r .error.code <<<"$OUT")" CLI/MISSING_ARGUMENT "no file"
-cat >"$ws/pipelines/pg.yaml" <<'YAML'
-oml_version: "0.1.0"
-name: pg-copy
-steps:
-  - {id: read, component: sqlite.extractor, mode: read, config: {connection: "@sqlite.demo", table: orders}}
-  - {id: shape, component: sqlite.processor, mode: transform, needs: [read], config: {query: "SELECT * FROM df_read"}}
-YAML
-run_osr run "$ws/pipelines/pg.yaml" --base-path "$ws" --json
-expect_eq "$RC" 2 "a component this version cannot run"
-expect_contains "$(jq -r .error.message <<<"$OUT")" "sqlite.processor cannot run in this version" "says which"
 printf 'name: broken\n' >"$ws/pipelines/bad.yaml"
 run_osr run "$ws/pipelines/bad.yaml" --base-path "$ws" --json
 expect_eq "$RC" 2 "an invalid pipeline is refused by the compile gate"
