@@ -93,4 +93,32 @@ run_osr run "$ws/pipelines/to_pg.yaml" --base-path "$ws" --json
 expect_eq "$RC" 1 "a duplicate key fails the run"
 expect_contains "$(jq -r .error.message <<<"$OUT")" "duplicate key" "with PostgreSQL's reason"
 expect_eq "$(psqlc -At -c "SELECT count(*) FROM public.run_keyed")" 3 "the table as it was (no row 4)"
+
+# Upsert: existing keys updated, new ones inserted, the later of two rows with a key wins;
+# a created target gets the key as its primary key; a target without a unique key on
+# primary_key fails with the reason and stays as it was.
+psqlc -c "SET client_min_messages = warning; DROP TABLE IF EXISTS public.run_up; DROP TABLE IF EXISTS public.run_nokey;
+  CREATE TABLE public.run_nokey (id int, t text); INSERT INTO public.run_nokey VALUES (1, 'kept');" >/dev/null
+printf 'id,t\n1,one\n2,two\n' >"$ws/up.csv"
+cat >"$ws/pipelines/up.yaml" <<'YAML'
+oml_version: "0.1.0"
+name: upsert-pg
+steps:
+  - {id: csv, component: filesystem.csv_extractor, mode: read, config: {path: up.csv}}
+  - {id: up, component: postgres.writer, mode: write, needs: [csv], config: {connection: "@postgres.main", table: run_up, write_mode: upsert, primary_key: [id]}}
+YAML
+run_osr run "$ws/pipelines/up.yaml" --base-path "$ws" --json
+expect_eq "$RC" 0 "upsert into a new table: $(jq -c .error <<<"$OUT")"
+expect_eq "$(psqlc -At -c "SELECT string_agg(a.attname, ',') FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = 'public.run_up'::regclass AND i.indisprimary")" \
+    id "created with primary_key as its key"
+printf 'id,t\n2,second\n3,three\n3,three-later\n' >"$ws/up.csv"
+run_osr run "$ws/pipelines/up.yaml" --base-path "$ws" --json
+expect_eq "$RC" 0 "upsert again: $(jq -c .error <<<"$OUT")"
+expect_eq "$(psqlc -At -c "SELECT string_agg(id || '=' || t, '|' ORDER BY id) FROM public.run_up")" \
+    "1=one|2=second|3=three-later" "updated, inserted, the later row of a key wins"
+sed -i 's/table: run_up,/table: run_nokey,/' "$ws/pipelines/up.yaml"
+run_osr run "$ws/pipelines/up.yaml" --base-path "$ws" --json
+expect_eq "$RC" 1 "a target without a unique key"
+expect_contains "$(jq -r .error.message <<<"$OUT")" "upsert needs a primary key or unique index on primary_key" "says what is missing"
+expect_eq "$(psqlc -At -c "SELECT string_agg(id || '=' || t, '|') FROM public.run_nokey")" "1=kept" "and the target is as it was"
 finish
