@@ -150,3 +150,12 @@ int osr_step_keys_check(struct osr_step_ctx *ctx, const struct osr_strv *keys,
     }
     return 0;
 }
+
+bool osr_step_gzip(const struct osr_step_ctx *ctx, const char *path)
+{
+    const char *comp = osr_step_str(ctx, "compression", "infer");
+    size_t n = strlen(path);
+
+    return strcmp(comp, "gzip") == 0 ||
+           (strcmp(comp, "infer") == 0 && n > 3 && strcmp(path + n - 3, ".gz") == 0);
+}

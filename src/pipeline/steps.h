@@ -72,6 +72,9 @@ const char *osr_step_write_mode(struct osr_step_ctx *ctx, struct osr_strv *keys)
  * set when one is not. */
 int osr_step_keys_check(struct osr_step_ctx *ctx, const struct osr_strv *keys,
                         const struct osr_batch *schema);
+/* Whether a file step's data is gzip: compression gzip, or infer (the default) and a path
+ * ending in .gz. */
+bool osr_step_gzip(const struct osr_step_ctx *ctx, const char *path);
 /* A string setting of the step, else of its connection, else `dflt`. */
 const char *osr_step_str(const struct osr_step_ctx *ctx, const char *key, const char *dflt);
 /* Appends "name" quoted for SQL (quotes doubled), with an optional schema:
