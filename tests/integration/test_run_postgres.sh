@@ -121,4 +121,44 @@ run_osr run "$ws/pipelines/up.yaml" --base-path "$ws" --json
 expect_eq "$RC" 1 "a target without a unique key"
 expect_contains "$(jq -r .error.message <<<"$OUT")" "upsert needs a primary key or unique index on primary_key" "says what is missing"
 expect_eq "$(psqlc -At -c "SELECT string_agg(id || '=' || t, '|') FROM public.run_nokey")" "1=kept" "and the target is as it was"
+
+# A type mismatch on write: text into an integer column fails with PostgreSQL's reason and
+# the table stays as it was.
+printf 'id,t\n5,five\nsix,six\n' >"$ws/in.csv"
+run_osr run "$ws/pipelines/to_pg.yaml" --base-path "$ws" --json
+expect_eq "$RC" 1 "a type mismatch fails the run"
+expect_eq "$(jq -r .error.step <<<"$OUT")" keyed "in the writer"
+expect_contains "$(jq -r .error.message <<<"$OUT")" 'invalid input syntax for type integer: "six"' "with PostgreSQL's reason"
+expect_eq "$(psqlc -At -c "SELECT count(*) FROM public.run_keyed WHERE id >= 4")" 0 "nothing written"
+
+# The database goes away mid-run (the session is terminated while the extractor reads):
+# the run fails with a network error, the writers leave nothing, the run is recorded.
+cat >"$ws/pipelines/away.yaml" <<'YAML'
+oml_version: "0.1.0"
+name: db-away
+steps:
+  - {id: read, component: postgres.extractor, mode: read, config: {connection: "@postgres.main", query: "SELECT g, pg_sleep(CASE WHEN g = 3 THEN 30 ELSE 0 END) AS osiris_away_marker FROM generate_series(1, 5) g"}}
+  - {id: out, component: filesystem.csv_writer, mode: write, needs: [read], config: {path: output/away.csv}}
+  - {id: load, component: postgres.writer, mode: write, needs: [read], config: {connection: "@postgres.main", table: run_away, write_mode: replace}}
+YAML
+psqlc -c "DROP TABLE IF EXISTS public.run_away" >/dev/null
+"$OSR" run "$ws/pipelines/away.yaml" --base-path "$ws" --json >"$TMP/away.json" 2>"$TMP/away.err" &
+pid=$!
+for _ in $(seq 100); do
+    n=$(psqlc -At -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query LIKE '%osiris_away_marker%' AND pid <> pg_backend_pid()")
+    [ "$n" -gt 0 ] && break
+    sleep 0.1
+done
+expect_eq "$n" 1 "the reading session was terminated"
+set +e
+wait "$pid"
+RC=$?
+set -e
+OUT=$(cat "$TMP/away.json")
+expect_eq "$RC" 1 "the run fails: $(cat "$TMP/away.err")"
+expect_eq "$(jq -r .error.step <<<"$OUT")" read "in the extractor"
+expect_contains "$(jq -r .error.message <<<"$OUT")" "terminat" "saying the connection was terminated"
+test -e "$ws/output/away.csv" && fail "no CSV file" || ok "no CSV file"
+expect_eq "$(psqlc -At -c "SELECT count(*) FROM pg_tables WHERE tablename = 'run_away'")" 0 "no table created"
+expect_eq "$(tail -n 1 "$ws/.osiris/index/runs.jsonl" | jq -r '.pipeline + " " + .status')" "db-away failed" "recorded as failed"
 finish
