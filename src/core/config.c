@@ -160,6 +160,8 @@ static const struct field fields[] = {
     ANY("pipeline"),
     SECTION("runtime"),
     INT("runtime.max_parallel_branches", runtime.max_parallel_branches, 4, 1, 64),
+    INT("runtime.retries", runtime.retries, 0, 0, 10),
+    INT("runtime.retry_backoff_ms", runtime.retry_backoff_ms, 1000, 0, 600000),
     ANY("validate"),
     ANY("validation"),
     STR("version", version, "2.0"),

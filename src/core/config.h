@@ -58,7 +58,8 @@ struct osr_config {
         long long max_core_bytes, metrics_topk, keep_runs;
     } aiop;
     struct {
-        long long max_parallel_branches; /* pipeline branches run side by side */
+        long long max_parallel_branches;     /* pipeline branches run side by side */
+        long long retries, retry_backoff_ms; /* a branch's transient failures */
     } runtime;
 };
 

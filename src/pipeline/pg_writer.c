@@ -21,12 +21,6 @@ struct pgw {
     char *merge; /* upsert: the statement that merges the stage table into the target */
 };
 
-static int fail_db(struct osr_step_ctx *ctx, const struct osr_db_error *e)
-{
-    return osr_step_fail(ctx, "step '%s': %s: %s", ctx->step_id, osr_db_category_name(e->category),
-                         e->message);
-}
-
 /* The column type for a created table, from the source's declared type (REAL, a double in
  * SQLite, becomes DOUBLE PRECISION: nothing is narrowed). */
 static const char *pg_type(const char *decl)
@@ -88,11 +82,11 @@ static int prepare_table(struct pgw *w, struct osr_step_ctx *ctx, const char *na
 
     osr_buf_init(&sql, 16u << 20);
     if (osr_db_pg_table_exists(w->db, sch, table, &exists, &e) < 0)
-        rc = fail_db(ctx, &e);
+        rc = osr_step_fail_db(ctx, &e);
     else if (exists && strcmp(mode, "replace") == 0) {
         osr_buf_printf(&sql, "DROP TABLE %s", name);
         if (osr_db_pg_exec(w->db, sql.ptr, &e) < 0)
-            rc = fail_db(ctx, &e);
+            rc = osr_step_fail_db(ctx, &e);
         osr_buf_clear(&sql);
         exists = false;
     }
@@ -119,7 +113,7 @@ static int prepare_table(struct pgw *w, struct osr_step_ctx *ctx, const char *na
         osr_buf_printf(&sql, "TRUNCATE %s", name);
     }
     if (rc == 0 && sql.len && osr_db_pg_exec(w->db, sql.ptr, &e) < 0)
-        rc = fail_db(ctx, &e);
+        rc = osr_step_fail_db(ctx, &e);
     osr_buf_dispose(&sql);
     return rc;
 }
@@ -166,7 +160,7 @@ static int stage_upsert(struct pgw *w, struct osr_step_ctx *ctx, const char *nam
                        "ALTER TABLE osiris_stage ADD COLUMN osiris_ord bigint GENERATED "
                        "ALWAYS AS IDENTITY",
                        &e) < 0)
-        rc = fail_db(ctx, &e);
+        rc = osr_step_fail_db(ctx, &e);
     w->merge = osr_buf_take(&merge);
     osr_buf_dispose(&sql);
     return rc;
@@ -200,7 +194,7 @@ static int w_open(void **state, struct osr_step_ctx *ctx, const struct osr_batch
         goto done;
     if (w->ops->open(&w->db, ctx->conn, &w->opts, &e) < 0 ||
         osr_db_pg_exec(w->db, "BEGIN", &e) < 0) {
-        fail_db(ctx, &e);
+        osr_step_fail_db(ctx, &e);
         goto done;
     }
     if (sch) {
@@ -218,7 +212,7 @@ static int w_open(void **state, struct osr_step_ctx *ctx, const struct osr_batch
     put_columns(w, &sql, &schema->names, "");
     osr_buf_puts(&sql, ") FROM STDIN");
     if (osr_db_pg_copy_begin(w->db, sql.ptr, &e) < 0) {
-        fail_db(ctx, &e);
+        osr_step_fail_db(ctx, &e);
         goto done;
     }
     rc = 0;
@@ -259,7 +253,7 @@ static int flush(struct pgw *w, struct osr_step_ctx *ctx)
     if (osr_buf_failed(&w->line))
         return osr_step_fail(ctx, "step '%s': a row is too large to send", ctx->step_id);
     if (w->line.len && osr_db_pg_copy_put(w->db, w->line.ptr, w->line.len, &e) < 0)
-        return fail_db(ctx, &e);
+        return osr_step_fail_db(ctx, &e);
     osr_buf_clear(&w->line);
     return 0;
 }
@@ -308,11 +302,13 @@ static int w_commit(void *state, struct osr_step_ctx *ctx)
     if (rc == 0 && (osr_db_pg_copy_end(w->db, &e) < 0 ||
                     (w->merge && osr_db_pg_exec(w->db, w->merge, &e) < 0) ||
                     osr_db_pg_exec(w->db, ctx->dry_run ? "ROLLBACK" : "COMMIT", &e) < 0))
-        rc = osr_step_fail(ctx, "step '%s': %s: %s%s", ctx->step_id,
-                           osr_db_category_name(e.category), e.message,
-                           w->merge && strstr(e.message, "ON CONFLICT")
-                               ? " (upsert needs a primary key or unique index on primary_key)"
-                               : "");
+        rc = osr_step_fail_db(ctx, &e);
+    if (rc < 0 && w->merge && strstr(ctx->err, "ON CONFLICT")) {
+        char why[sizeof(ctx->err)];
+        snprintf(why, sizeof(why), "%s", ctx->err);
+        osr_step_fail(ctx, "%.900s (upsert needs a primary key or unique index on primary_key)",
+                      why);
+    }
     w_abort(w);
     return rc;
 }

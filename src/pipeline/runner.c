@@ -38,6 +38,7 @@ struct step {
     int wave;             /* a source: the round of branches it ran in (1, 2, ...) */
     const char *status;   /* "pending", "success", "failed", "skipped" */
     uint64_t rows_in, rows_out, bytes, us;
+    int retries; /* times its branch ran again after a transient failure */
 };
 
 struct run {
@@ -316,9 +317,9 @@ static void finish_step(struct run *R, struct step *st, bool ok)
     st->status = ok ? "success" : "failed";
     if (ok)
         event(R, "step_complete", st->id,
-              json_pack("{s:I, s:I, s:I, s:I}", "rows_in", (json_int_t)st->rows_in, "rows_out",
+              json_pack("{s:I, s:I, s:I, s:I, s:i}", "rows_in", (json_int_t)st->rows_in, "rows_out",
                         (json_int_t)st->rows_out, "bytes", (json_int_t)st->bytes, "duration_ms",
-                        (json_int_t)(st->us / 1000)));
+                        (json_int_t)(st->us / 1000), "retries", st->retries));
     else {
         char *msg = osr_redact_text(st->ctx.err, &R->secrets);
         snprintf(st->ctx.err, sizeof(st->ctx.err), "%s", msg);
@@ -385,13 +386,6 @@ static struct step *run_flow(struct run *R, struct step *src)
     if (rc < 0 && !f.failed)
         f.failed = src;
     finish_step(R, src, f.failed != src);
-    if (f.failed) {
-        pthread_mutex_lock(&R->lock);
-        if (!R->first_failed)
-            R->first_failed = f.failed;
-        R->halt = 1;
-        pthread_mutex_unlock(&R->lock);
-    }
     return f.failed;
 }
 
@@ -403,11 +397,59 @@ struct branch {
     pthread_t thread;
 };
 
+/* Whether the branch from `src` may run again after `failed` failed: a network error or a
+ * timeout, nothing of it committed, no processor holding its rows, the run going on. */
+static bool may_retry(struct run *R, const struct step *src, const struct step *failed)
+{
+    if (!failed->ctx.transient || src->retries >= R->req->cfg->runtime.retries || stop_requested ||
+        R->halt)
+        return false;
+    for (size_t i = 0; i < R->n; i++) {
+        const struct step *c = &R->steps[i];
+        if (input_index(c, src) >= 0 && (c->pr || strcmp(c->status, "success") == 0))
+            return false;
+    }
+    return true;
+}
+
+/* Puts the branch from `src` back to before it ran, counting the retry. */
+static void reset_branch(struct run *R, struct step *src)
+{
+    src->retries++;
+    for (size_t i = 0; i < R->n; i++) {
+        struct step *st = &R->steps[i];
+        if (st != src && input_index(st, src) < 0)
+            continue;
+        st->status = "pending";
+        st->rows_in = st->rows_out = st->bytes = st->us = 0;
+        st->retries = src->retries;
+        st->ctx.transient = false;
+    }
+}
+
+/* Runs a branch, again after a transient failure (runtime.retries, waiting
+ * runtime.retry_backoff_ms, doubled each time); its final failure stops the run. */
 static void *branch_main(void *arg)
 {
     struct branch *b = arg;
+    struct run *R = b->R;
 
-    b->failed = run_flow(b->R, b->src);
+    while ((b->failed = run_flow(R, b->src)) && may_retry(R, b->src, b->failed)) {
+        long long wait_ms = R->req->cfg->runtime.retry_backoff_ms << b->src->retries;
+        event(R, "step_retry", b->src->id,
+              json_pack("{s:i, s:I, s:s}", "attempt", b->src->retries + 2, "wait_ms",
+                        (json_int_t)wait_ms, "after", b->failed->ctx.err));
+        for (; wait_ms > 0 && !stop_requested && !R->halt; wait_ms -= 20)
+            usleep(wait_ms < 20 ? (useconds_t)wait_ms * 1000 : 20000);
+        reset_branch(R, b->src);
+    }
+    if (b->failed) {
+        pthread_mutex_lock(&R->lock);
+        if (!R->first_failed)
+            R->first_failed = b->failed;
+        R->halt = 1;
+        pthread_mutex_unlock(&R->lock);
+    }
     return NULL;
 }
 
@@ -655,13 +697,13 @@ int osr_run(json_t **out, const struct osr_run_req *r)
             st->status = "skipped";
         if (st->wr && strcmp(st->status, "success") == 0)
             rows += st->rows_in;
-        json_array_append_new(steps_json,
-                              json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s?}", "id", st->id,
-                                        "component", st->component, "status", st->status, "rows_in",
-                                        (json_int_t)st->rows_in, "rows_out",
-                                        (json_int_t)st->rows_out, "bytes", (json_int_t)st->bytes,
-                                        "duration_ms", (json_int_t)(st->us / 1000), "error",
-                                        strcmp(st->status, "failed") == 0 ? st->ctx.err : NULL));
+        json_array_append_new(
+            steps_json,
+            json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:i, s:s?}", "id", st->id, "component",
+                      st->component, "status", st->status, "rows_in", (json_int_t)st->rows_in,
+                      "rows_out", (json_int_t)st->rows_out, "bytes", (json_int_t)st->bytes,
+                      "duration_ms", (json_int_t)(st->us / 1000), "retries", st->retries, "error",
+                      strcmp(st->status, "failed") == 0 ? st->ctx.err : NULL));
     }
     utc_now(finished, sizeof(finished), false);
     event(&R, failed ? "run_error" : "run_complete", NULL,

@@ -159,3 +159,10 @@ bool osr_step_gzip(const struct osr_step_ctx *ctx, const char *path)
     return strcmp(comp, "gzip") == 0 ||
            (strcmp(comp, "infer") == 0 && n > 3 && strcmp(path + n - 3, ".gz") == 0);
 }
+
+int osr_step_fail_db(struct osr_step_ctx *ctx, const struct osr_db_error *e)
+{
+    ctx->transient = e->category == OSR_DB_NETWORK || e->category == OSR_DB_TIMEOUT;
+    return osr_step_fail(ctx, "step '%s': %s: %s", ctx->step_id, osr_db_category_name(e->category),
+                         e->message);
+}

@@ -161,4 +161,25 @@ expect_contains "$(jq -r .error.message <<<"$OUT")" "terminat" "saying the conne
 test -e "$ws/output/away.csv" && fail "no CSV file" || ok "no CSV file"
 expect_eq "$(psqlc -At -c "SELECT count(*) FROM pg_tables WHERE tablename = 'run_away'")" 0 "no table created"
 expect_eq "$(tail -n 1 "$ws/.osiris/index/runs.jsonl" | jq -r '.pipeline + " " + .status')" "db-away failed" "recorded as failed"
+
+# With runtime.retries the branch runs again after such a network failure (nothing of it
+# was committed) and the run succeeds, the retry in its events and metrics.
+printf 'runtime:\n  retries: 1\n  retry_backoff_ms: 10\n' >>"$ws/osiris.yaml"
+sed -i 's/THEN 30 ELSE 0/THEN 2 ELSE 0/' "$ws/pipelines/away.yaml"
+"$OSR" run "$ws/pipelines/away.yaml" --base-path "$ws" --json >"$TMP/away.json" 2>"$TMP/away.err" &
+pid=$!
+for _ in $(seq 100); do
+    n=$(psqlc -At -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query LIKE '%osiris_away_marker%' AND pid <> pg_backend_pid()")
+    [ "$n" -gt 0 ] && break
+    sleep 0.1
+done
+set +e
+wait "$pid"
+RC=$?
+set -e
+OUT=$(cat "$TMP/away.json")
+expect_eq "$RC" 0 "the retried run succeeds: $(jq -c .error <<<"$OUT") $(cat "$TMP/away.err")"
+expect_eq "$(jq -c '[.steps[] | [.id, .status, .retries]]' <<<"$OUT")" '[["read","success",1],["out","success",1],["load","success",1]]' "one retry, in the metrics"
+expect_eq "$(jq -r 'select(.event == "step_retry") | .step_id + " " + (.attempt | tostring)' "$(jq -r .run_dir <<<"$OUT")/events.jsonl")" "read 2" "and in the events"
+expect_eq "$(($(wc -l <"$ws/output/away.csv") - 1))|$(psqlc -At -c "SELECT count(*) FROM public.run_away")" "5|5" "every row written once"
 finish
