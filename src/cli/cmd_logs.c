@@ -1,12 +1,16 @@
 /*
  * cmd_logs.c - `osiris logs audit --verify` (the hash chain of the MCP audit files) and
  * `osiris logs list|show|last|aiop` (the recorded runs, from the run index).
+ *
+ * The index is history: it keeps the line of a run whose directory retention removed
+ * (pipeline/retention.h), and the commands that need the directory say so by name.
  */
 #include "cli/commands.h"
 #include "core/config.h"
 #include "core/error.h"
 #include "core/fsutil.h"
 #include "mcp/audit.h"
+#include "pipeline/retention.h"
 #include "pipeline/run_index.h"
 
 #include <limits.h>
@@ -75,7 +79,9 @@ static const char show_usage[] =
     "Usage: osiris logs show --run RUN_ID|--last [--base-path DIR] [--json]\n"
     "       osiris logs last [--base-path DIR] [--json]\n\n"
     "Shows one run: its index record, its steps (metrics.jsonl) and its events\n"
-    "(events.jsonl) from its run directory.\n";
+    "(events.jsonl) from its run directory. Exit code 2 when the run is not recorded or its\n"
+    "run directory is gone (LOGS/PRUNED: removed by retention, see\n"
+    "filesystem.retention.run_logs_days in osiris.yaml; LOGS/MISSING otherwise).\n";
 
 static const char aiop_usage[] =
     "Usage: osiris logs aiop --run RUN_ID|--last [--format json|md] [--base-path DIR]\n\n"
@@ -191,13 +197,57 @@ static json_t *run_file_lines(const struct osr_config *cfg, json_t *rec, const c
     return out;
 }
 
+/* Reports that run `rec`'s `what` ("run_logs" or "aiop") is gone: removed by retention
+ * (retention.jsonl says when and why) or missing. Returns OSR_EXIT_USAGE. */
+static int gone(struct osr_cli *cli, const struct osr_config *cfg, json_t *rec, const char *what)
+{
+    const char *id = json_string_value(json_object_get(rec, "run_id"));
+    bool logs = strcmp(what, "run_logs") == 0;
+    json_t *pruned = osr_retention_find(cfg, id, what);
+    int rc;
+
+    if (pruned)
+        rc = osr_cli_error(cli, OSR_EXIT_USAGE, "LOGS/PRUNED",
+                           "its line stays in osiris logs list; keep more with "
+                           "filesystem.retention in osiris.yaml",
+                           "the %s of run %s (%s, started %s) %s removed by retention on %s: %s",
+                           logs ? "logs" : "AI Operation Package", id,
+                           json_string_value(json_object_get(rec, "pipeline")),
+                           json_string_value(json_object_get(rec, "started_at")),
+                           logs ? "were" : "was", json_string_value(json_object_get(pruned, "ts")),
+                           json_string_value(json_object_get(pruned, "reason")));
+    else if (logs)
+        rc = osr_cli_error(cli, OSR_EXIT_USAGE, "LOGS/MISSING", "see osiris logs list",
+                           "the run directory of run %s (%s) does not exist in this workspace", id,
+                           json_string_value(json_object_get(rec, "run_dir")) ?: "none");
+    else
+        rc = osr_cli_error(cli, OSR_EXIT_USAGE, "LOGS/NO_AIOP", "aiop.enabled in osiris.yaml",
+                           "run %s has no AI Operation Package", id);
+    json_decref(pruned);
+    return rc;
+}
+
+/* The run's directory, resolved inside the workspace, into `real` (PATH_MAX); or reports
+ * that it is gone and returns OSR_EXIT_USAGE. */
+static int locate_logs(struct osr_cli *cli, const struct osr_config *cfg, json_t *rec, char *real)
+{
+    const char *dir = json_string_value(json_object_get(rec, "run_dir"));
+    char *abs = dir ? osr_path_join(cfg->base_path, dir) : NULL;
+    bool found = abs && osr_fs_contained(abs, cfg->base_path, real) == 1 && osr_fs_is_dir(real);
+
+    free(abs);
+    return found ? 0 : gone(cli, cfg, rec, "run_logs");
+}
+
 static int show(struct osr_cli *cli, const char *run, bool last)
 {
     struct osr_config cfg = {0};
     json_t *rec = pick_run(cli, run, last, &cfg), *steps, *events, *st;
+    char real[PATH_MAX];
     size_t i;
 
-    if (!rec) {
+    if (!rec || locate_logs(cli, &cfg, rec, real) != 0) {
+        json_decref(rec);
         osr_config_dispose(&cfg);
         return OSR_EXIT_USAGE;
     }
@@ -288,9 +338,7 @@ int osr_cmd_logs_aiop(struct osr_cli *cli, int argc, char **argv)
     path = json_string_value(
         json_object_get(rec, strcmp(format, "md") == 0 ? "run_card_path" : "aiop_path"));
     if (!path || osr_fs_read_file(&text, path, 64u << 20) < 0) {
-        rc = osr_cli_error(cli, OSR_EXIT_USAGE, "LOGS/NO_AIOP", "aiop.enabled in osiris.yaml",
-                           "run %s has no AI Operation Package",
-                           json_string_value(json_object_get(rec, "run_id")));
+        rc = gone(cli, &cfg, rec, "aiop");
     } else {
         fwrite(text.ptr, 1, text.len, stdout);
         if (text.len && text.ptr[text.len - 1] != '\n')
