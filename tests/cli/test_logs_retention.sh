@@ -3,8 +3,8 @@
 # older than run_logs_days and its AI Operation Packages beyond the newest
 # aiop_keep_runs_per_pipeline are removed; the run just written, other pipelines, other
 # directories and whatever symbolic links point at stay; dry runs remove nothing; 0 keeps
-# everything. The index keeps every run, and `logs show|aiop` of a pruned run say that
-# retention removed it.
+# everything. The index keeps every run, and `logs show|aiop|html` of a pruned run say
+# that retention removed it.
 source "$(dirname "$0")/lib.sh"
 cd "$TMP"
 ws=$(new_ws ws)
@@ -102,6 +102,8 @@ expect_eq "$(jq -r .error.code <<<"$OUT")" LOGS/PRUNED "--json: LOGS/PRUNED"
 run_osr logs aiop --run "${ids[0]}" --base-path "$ws" --json
 expect_eq "$RC:$(jq -r .error.code <<<"$OUT")" 2:LOGS/PRUNED "logs aiop of a pruned package"
 expect_contains "$(jq -r .error.message <<<"$OUT")" "aiop_keep_runs_per_pipeline" "says which limit"
+run_osr logs html --run "${ids[0]}" --base-path "$ws" --json
+expect_eq "$RC:$(jq -r .error.code <<<"$OUT")" 2:LOGS/PRUNED "logs html of a pruned run"
 run_osr logs show --run "${ids[1]}" --base-path "$ws" --json
 expect_eq "$RC" 0 "a kept run shows as before"
 
