@@ -12,6 +12,7 @@
 #include "core/yaml.h"
 #include "oml/compile.h"
 #include "pipeline/aiop.h"
+#include "pipeline/retention.h"
 #include "pipeline/steps.h"
 
 #include <fcntl.h>
@@ -759,6 +760,7 @@ int osr_run(json_t **out, const struct osr_run_req *r)
             free(rel_aiop);
             free(aiop_dir);
         }
+        osr_retention_apply(cfg, slug, R.run_id); /* best effort: never fails the run */
     }
     rc = 0;
 done:
