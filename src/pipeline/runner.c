@@ -725,7 +725,10 @@ int osr_run(json_t **out, const struct osr_run_req *r)
         json_t *metrics = json_object_get(*out, "steps"), *m;
         size_t i;
         char *path = osr_path_join(run_dir, "metrics.jsonl");
-        FILE *mf = fopen(path, "we");
+        int mfd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        FILE *mf = mfd >= 0 ? fdopen(mfd, "w") : NULL;
+        if (mfd >= 0 && !mf)
+            close(mfd);
         json_array_foreach(metrics, i, m)
         {
             char *line = json_dumps(m, JSON_COMPACT);

@@ -56,7 +56,7 @@ aiop="$ws/aiop/orders-export/$run_id"
 expect_eq "$(jq -c '[.run.status, (.semantic.dag.edges | length), (.evidence.timeline | length), .metadata.truncated]' "$aiop/aiop.json")" \
     '["success",2,8,false]' "AIOP layers"
 expect_contains "$(cat "$aiop/run-card.md")" "| copy | sqlite.writer | success | $want | 0 |" "run card"
-expect_eq "$(stat -c %a "$aiop/aiop.json" "$run_dir/events.jsonl" "$ws/.osiris/index/runs.jsonl" | sort -u)" 600 "private records"
+expect_eq "$(stat -c %a "$aiop/aiop.json" "$run_dir/events.jsonl" "$run_dir/metrics.jsonl" "$ws/.osiris/index/runs.jsonl" | sort -u)" 600 "private records"
 run_osr mcp aiop show --run "$run_id" --base-path "$ws" --json
 expect_eq "$(jq -r '.aiop.run.run_id' <<<"$OUT")" "$run_id" "aiop show finds the run"
 
