@@ -58,3 +58,13 @@ const char *osr_batch_bytes(const struct osr_batch *b, const struct osr_cell *c)
 {
     return b->arena.ptr + c->off;
 }
+
+uint64_t osr_batch_size(const struct osr_batch *b)
+{
+    uint64_t n = b->bytes;
+    const struct osr_cell *c = b->cells, *end = c ? c + b->nrows * b->names.n : c;
+
+    for (; c < end; c++)
+        n += (c->type == OSR_V_INT || c->type == OSR_V_REAL) ? 8 : 0;
+    return n;
+}

@@ -42,6 +42,8 @@ struct osr_cell *osr_batch_add_row(struct osr_batch *b);
 int osr_batch_set_bytes(struct osr_batch *b, struct osr_cell *c, enum osr_vtype type, const void *p,
                         size_t len);
 const char *osr_batch_bytes(const struct osr_batch *b, const struct osr_cell *c);
+/* The size of the rows' values: text and blob bytes, 8 per number. */
+uint64_t osr_batch_size(const struct osr_batch *b);
 static inline struct osr_cell *osr_batch_row(const struct osr_batch *b, size_t row)
 {
     return b->cells + row * b->names.n;

@@ -270,7 +270,7 @@ static int feed(struct flow *f, struct step *c, int k, const struct osr_batch *b
         rc = c->wr ? c->wr->write(c->state, &c->ctx, b)
                    : c->pr->input_write(c->state, &c->ctx, c->slots[k], b);
         c->rows_in += b->nrows;
-        c->bytes += b->bytes;
+        c->bytes += osr_batch_size(b);
     } else if (c->wr) {
         event(f->R, "step_start", c->id, NULL);
         rc = c->wr->open(&c->state, &c->ctx, b);
@@ -307,7 +307,7 @@ static int emit(const struct osr_batch *b, void *payload)
     }
     if (f->opened) {
         f->from->rows_out += b->nrows;
-        f->from->bytes += b->bytes;
+        f->from->bytes += osr_batch_size(b);
     }
     f->opened = true;
     return 0;
