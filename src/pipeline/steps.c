@@ -7,11 +7,12 @@
 #include <stdio.h>
 
 extern const struct osr_extractor_ops osr_sqlite_extractor, osr_csv_extractor, osr_pg_extractor;
+extern const struct osr_processor_ops osr_duckdb_processor;
 extern const struct osr_writer_ops osr_sqlite_writer, osr_csv_writer, osr_pg_writer;
 
 static const struct osr_extractor_ops *const extractors[] = {&osr_sqlite_extractor,
                                                              &osr_csv_extractor, &osr_pg_extractor};
-static const struct osr_processor_ops *const processors[] = {NULL};
+static const struct osr_processor_ops *const processors[] = {&osr_duckdb_processor};
 static const struct osr_writer_ops *const writers[] = {&osr_csv_writer, &osr_sqlite_writer,
                                                        &osr_pg_writer};
 
@@ -27,7 +28,7 @@ const struct osr_extractor_ops *osr_extractor_find(const char *component)
 const struct osr_processor_ops *osr_processor_find(const char *component)
 {
     for (size_t i = 0; i < OSR_ARRAY_LEN(processors); i++) {
-        if (processors[i] && strcmp(processors[i]->component, component) == 0)
+        if (strcmp(processors[i]->component, component) == 0)
             return processors[i];
     }
     return NULL;
