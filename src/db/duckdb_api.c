@@ -9,6 +9,7 @@
 #include "core/error.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 
 #define DEFAULT_SONAME "libduckdb.so"
 #define ABI_MAJOR 1 /* the C API the declarations in duckdb_api.h follow */
@@ -18,6 +19,7 @@ _Static_assert(sizeof(struct osr_duck_string) == 16, "duckdb_string_t is 16 byte
 
 static struct osr_duckdb_api api;
 static bool loaded;
+static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER; /* steps of a run in threads */
 
 static int unavailable(const char *what, const char *why)
 {
@@ -129,8 +131,11 @@ refuse:
 
 const struct osr_duckdb_api *osr_duckdb_api_get(void)
 {
-    if (!loaded && load() < 0)
-        return NULL;
-    loaded = true;
-    return &api;
+    bool ok;
+
+    pthread_mutex_lock(&load_lock);
+    ok = loaded || load() == 0;
+    loaded = ok;
+    pthread_mutex_unlock(&load_lock);
+    return ok ? &api : NULL;
 }
