@@ -28,6 +28,7 @@ int osr_cmd_logs_list(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_logs_show(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_logs_last(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_logs_aiop(struct osr_cli *cli, int argc, char **argv);
+int osr_cmd_logs_html(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_memory_capture(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_aiop_list(struct osr_cli *cli, int argc, char **argv);
 int osr_cmd_aiop_show(struct osr_cli *cli, int argc, char **argv);

@@ -46,6 +46,7 @@ static const struct command commands[] = {
     {"logs show", osr_cmd_logs_show, "one run: its record, steps and events"},
     {"logs last", osr_cmd_logs_last, "the newest run"},
     {"logs aiop", osr_cmd_logs_aiop, "a run's AI Operation Package or run card"},
+    {"logs html", osr_cmd_logs_html, "a run's report as one self-contained HTML page"},
 };
 
 static void print_help(void)

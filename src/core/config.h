@@ -57,6 +57,10 @@ struct osr_config {
         char *policy, *timeline_density, *schema_mode;
         long long max_core_bytes, metrics_topk, keep_runs;
     } aiop;
+    struct {
+        long long max_parallel_branches;     /* pipeline branches run side by side */
+        long long retries, retry_backoff_ms; /* a branch's transient failures */
+    } runtime;
 };
 
 /* Resolves the base path (see above) into *out (owned). `flag` is the --base-path value or

@@ -8,14 +8,26 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <zlib.h>
 
-int osr_csv_open(struct osr_csv *c, const char *path, char delim, char quote, size_t max_field)
+int osr_csv_open(struct osr_csv *c, const char *path, bool gzip, char delim, char quote,
+                 size_t max_field)
 {
     memset(c, 0, sizeof(*c));
     c->fd = open(path, O_RDONLY | O_CLOEXEC);
     if (c->fd < 0)
         return osr_error_set_errno(errno == ENOENT ? -OSR_ENOTFOUND : -OSR_EIO, "cannot open %s",
                                    path);
+    if (gzip) {
+        int dupfd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);
+        if (dupfd < 0 || !(c->gz = gzdopen(dupfd, "rb"))) {
+            if (dupfd >= 0)
+                close(dupfd);
+            close(c->fd);
+            c->fd = -1;
+            return osr_error_set(-OSR_EIO, "cannot open %s", path);
+        }
+    }
     c->delim = delim;
     c->quote = quote;
     c->max_field = max_field;
@@ -32,10 +44,17 @@ static int getbyte(struct osr_csv *c)
         if (c->eof)
             return -1;
         do {
-            n = read(c->fd, c->chunk, sizeof(c->chunk));
-        } while (n < 0 && errno == EINTR);
+            n = c->gz ? gzread(c->gz, c->chunk, sizeof(c->chunk))
+                      : read(c->fd, c->chunk, sizeof(c->chunk));
+        } while (n < 0 && errno == EINTR && !c->gz);
         if (n < 0)
             return -2;
+        if (n == 0 && c->gz) { /* a truncated stream ends early: zlib says so */
+            int err = Z_OK;
+            gzerror(c->gz, &err);
+            if (err != Z_OK)
+                return -2;
+        }
         if (n == 0) {
             c->eof = true;
             return -1;
@@ -71,12 +90,27 @@ static int end_field(struct osr_csv *c)
     return 0;
 }
 
+static int read_error(struct osr_csv *c)
+{
+    int err = Z_OK;
+    const char *why = c->gz ? gzerror(c->gz, &err) : NULL;
+
+    if (why && err != Z_OK && err != Z_ERRNO) {
+        char what[160];
+        if (why[0] == '<' && strstr(why, ">: ")) /* zlib names the stream "<fd:N>" */
+            why = strstr(why, ">: ") + 3;
+        snprintf(what, sizeof(what), "the gzip data is damaged (%s)", why);
+        return fail(c, what);
+    }
+    return fail(c, "read error");
+}
+
 static int quoted(struct osr_csv *c)
 {
     for (;;) {
         int b = getbyte(c);
         if (b == -2)
-            return fail(c, "read error");
+            return read_error(c);
         if (b == -1)
             return fail(c, "a quoted field is not closed");
         if (b == c->quote) {
@@ -101,7 +135,7 @@ int osr_csv_next(struct osr_csv *c)
     for (;;) {
         b = getbyte(c);
         if (b == -2)
-            return fail(c, "read error");
+            return read_error(c);
         if (b == -1) {
             if (!any && c->field.len == 0)
                 return 0;
@@ -127,6 +161,9 @@ int osr_csv_next(struct osr_csv *c)
 
 void osr_csv_close(struct osr_csv *c)
 {
+    if (c->gz)
+        gzclose(c->gz);
+    c->gz = NULL;
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;

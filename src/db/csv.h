@@ -4,7 +4,8 @@
  * Reads from a file descriptor in chunks and hands out one record at a time, so a file of
  * any size is read in constant memory. A field longer than the limit is an error (never
  * an unbounded allocation); quoted fields may hold delimiters, quotes ("") and newlines.
- * The reader tracks 1-based line numbers for error messages.
+ * The reader tracks 1-based line numbers for error messages. gzip files are decompressed
+ * as they are read.
  */
 #ifndef OSR_DB_CSV_H
 #define OSR_DB_CSV_H
@@ -14,6 +15,7 @@
 
 struct osr_csv {
     int fd;
+    void *gz; /* a gzip stream over fd (zlib's gzFile), or NULL */
     char delim, quote;
     size_t max_field;
     char chunk[65536];
@@ -26,8 +28,10 @@ struct osr_csv {
     char error[200];
 };
 
-/* Opens `path` (plain CSV; gzip is not read here yet). Returns 0 or -OSR_E*. */
-int osr_csv_open(struct osr_csv *c, const char *path, char delim, char quote, size_t max_field);
+/* Opens `path`, decompressing it when `gzip` is set (a file that is not gzip is then read
+ * as it is). Returns 0 or -OSR_E*. */
+int osr_csv_open(struct osr_csv *c, const char *path, bool gzip, char delim, char quote,
+                 size_t max_field);
 /* Reads the next record into c->fields. Returns 1 for a record, 0 at the end, or a
  * negative code with c->error set (unterminated quote, field too long, read error). */
 int osr_csv_next(struct osr_csv *c);

@@ -105,11 +105,9 @@ static int open_csv(struct fsconn *f, json_t *table, struct osr_csv *c, struct o
     char *path;
     int rc;
 
-    if (strlen(name) > 3 && strcmp(name + strlen(name) - 3, ".gz") == 0)
-        return osr_db_fail(e, OSR_DB_CONFIG, f->base.opts,
-                           "%s: compressed CSV files are not read by discovery yet", name);
     path = file_path(f, table);
-    rc = osr_csv_open(c, path, ',', '"', CSV_FIELD_MAX);
+    rc = osr_csv_open(c, path, strlen(name) > 3 && strcmp(name + strlen(name) - 3, ".gz") == 0, ',',
+                      '"', CSV_FIELD_MAX);
     free(path);
     if (rc < 0)
         return osr_db_fail(e, OSR_DB_PERMISSION, f->base.opts, "%s", osr_error_last());

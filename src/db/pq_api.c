@@ -4,8 +4,11 @@
 #include "db/pq_api.h"
 #include "core/dynload.h"
 
+#include <pthread.h>
+
 static struct osr_pq_api api;
 static bool loaded;
+static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER; /* steps of a run in threads */
 
 const struct osr_pq_api *osr_pq_api_get(void)
 {
@@ -41,8 +44,11 @@ const struct osr_pq_api *osr_pq_api_get(void)
         OSR_DYNSYM(api, getCopyData, "PQgetCopyData"),
     };
 
-    if (!loaded && osr_dynload("libpq.so.5", "libpq5", syms, OSR_ARRAY_LEN(syms)) < 0)
-        return NULL;
-    loaded = true;
-    return &api;
+    bool ok;
+
+    pthread_mutex_lock(&load_lock);
+    ok = loaded || osr_dynload("libpq.so.5", "libpq5", syms, OSR_ARRAY_LEN(syms)) == 0;
+    loaded = ok;
+    pthread_mutex_unlock(&load_lock);
+    return ok ? &api : NULL;
 }

@@ -8,7 +8,8 @@
  * `columns` keeps those columns in that order). A row with another number of fields than
  * the header is a bad row: `on_bad_rows` fail stops the step with its line number, skip
  * drops it, reject_file drops it and writes it to <workspace>/rejects/<step>.csv with its
- * line number. latin-1 files are converted to UTF-8. gzip is not read in this version.
+ * line number. latin-1 files are converted to UTF-8. gzip files (compression: gzip, or a
+ * name ending in .gz) are decompressed as they are read.
  */
 #include "core/alloc.h"
 #include "core/fsutil.h"
@@ -85,8 +86,7 @@ static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
     const char *rel = osr_step_str(ctx, "path", NULL), *delim = osr_step_str(ctx, "delimiter", ",");
     const char *quote = osr_step_str(ctx, "quotechar", "\""),
                *base = osr_step_str(ctx, "base_dir", NULL);
-    const char *bad = osr_step_str(ctx, "on_bad_rows", "fail"),
-               *comp = osr_step_str(ctx, "compression", "infer");
+    const char *bad = osr_step_str(ctx, "on_bad_rows", "fail");
     bool latin1 = strcmp(osr_step_str(ctx, "encoding", "utf-8"), "latin-1") == 0;
     bool header = !json_is_false(json_object_get(ctx->cfg, "header"));
     json_t *cols = json_object_get(ctx->cfg, "columns"),
@@ -114,18 +114,12 @@ static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
     }
     dir = base ? osr_path_absolute(base, ctx->base_path) : osr_xstrdup(ctx->base_path);
     path = osr_path_absolute(rel, dir);
-    if (strcmp(comp, "gzip") == 0 || (strcmp(comp, "infer") == 0 && strlen(path) > 3 &&
-                                      strcmp(path + strlen(path) - 3, ".gz") == 0)) {
-        osr_step_fail(ctx, "step '%s': %s is compressed; gzip is not read in this version",
-                      ctx->step_id, rel);
-        goto done;
-    }
     if (strlen(delim) != 1 || strlen(quote) != 1) {
         osr_step_fail(ctx, "step '%s': delimiter and quotechar are one character each",
                       ctx->step_id);
         goto done;
     }
-    if (osr_csv_open(&c, path, *delim, *quote, MAX_FIELD) < 0) {
+    if (osr_csv_open(&c, path, osr_step_gzip(ctx, path), *delim, *quote, MAX_FIELD) < 0) {
         osr_step_fail(ctx, "step '%s': cannot read %s: %s", ctx->step_id, rel, strerror(errno));
         goto done;
     }

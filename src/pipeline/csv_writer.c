@@ -6,7 +6,8 @@
  * Formatting is fixed: integers in decimal, reals in the shortest form that reads back to
  * the same double, blobs in lower-case hex, nulls as null_value; quoting per `quoting`
  * (minimal: only fields with the delimiter, a quote or a line break), quotes doubled.
- * write_mode append copies the existing file first and writes no second header.
+ * write_mode append copies the existing file first and writes no second header. gzip
+ * (compression: gzip, or a path ending in .gz) compresses on the way to the file.
  */
 #include "core/alloc.h"
 #include "core/fsutil.h"
@@ -18,11 +19,13 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 enum quoting { Q_MINIMAL, Q_ALL, Q_NONNUMERIC };
 
 struct csvw {
-    FILE *f;
+    int fd;  /* the temporary file */
+    FILE *f; /* the rows go through it: straight to fd, or through gzip */
     char *path, *tmp;
     char delim;
     const char *nl;
@@ -88,6 +91,50 @@ static void format_real(char *out, size_t n, double r)
     }
 }
 
+static ssize_t gz_write(void *cookie, const char *p, size_t n)
+{
+    int done = n ? gzwrite(cookie, p, (unsigned)n) : 0;
+
+    if (done <= 0 && n) {
+        int err = Z_OK;
+        gzerror(cookie, &err);
+        if (err != Z_ERRNO)
+            errno = EIO;
+        return -1;
+    }
+    return done;
+}
+
+static int gz_close(void *cookie)
+{
+    return gzclose(cookie) == Z_OK ? 0 : -1;
+}
+
+/* The stream the rows go through: buffered onto a duplicate of `fd`, compressed when
+ * `gzip` (closing it writes the gzip trailer). */
+static FILE *open_stream(int fd, bool gzip)
+{
+    int dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    gzFile gz;
+    FILE *f;
+
+    if (dupfd < 0)
+        return NULL;
+    if (!gzip) {
+        if (!(f = fdopen(dupfd, "w")))
+            close(dupfd);
+        return f;
+    }
+    if (!(gz = gzdopen(dupfd, "wb6"))) {
+        close(dupfd);
+        return NULL;
+    }
+    gzbuffer(gz, 128u << 10);
+    if (!(f = fopencookie(gz, "w", (cookie_io_functions_t){.write = gz_write, .close = gz_close})))
+        gzclose(gz);
+    return f;
+}
+
 static void csv_abort(void *state)
 {
     struct csvw *w = state;
@@ -96,6 +143,8 @@ static void csv_abort(void *state)
         return;
     if (w->f)
         fclose(w->f);
+    if (w->fd >= 0)
+        close(w->fd);
     if (w->tmp)
         unlink(w->tmp);
     free(w->path);
@@ -103,7 +152,8 @@ static void csv_abort(void *state)
     free(w);
 }
 
-/* Copies the existing target into the temporary file (write_mode append). */
+/* Copies the existing target into the temporary file (write_mode append), as it is: a
+ * gzip file then gets a second gzip member, which readers take as one stream. */
 static int copy_existing(struct csvw *w, bool *had_rows)
 {
     FILE *in = fopen(w->path, "rbe");
@@ -115,7 +165,7 @@ static int copy_existing(struct csvw *w, bool *had_rows)
         return errno == ENOENT ? 0 : -1;
     while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
         *had_rows = true;
-        if (fwrite(buf, 1, n, w->f) != n) {
+        if (osr_fs_write_all(w->fd, buf, n) < 0) {
             fclose(in);
             return -1;
         }
@@ -134,9 +184,9 @@ static int csv_open(void **state, struct osr_step_ctx *ctx, const struct osr_bat
     bool append = strcmp(opt(ctx->cfg, "write_mode", "replace"), "append") == 0, had_rows = false;
     uint32_t nonce = 0;
     char *dir;
-    int fd;
 
     *state = w;
+    w->fd = -1;
     if (!path)
         return osr_step_fail(ctx, "step '%s' has no path", ctx->step_id);
     if (strlen(delim) != 1 || *delim == '"' || *delim == '\n' || *delim == '\r')
@@ -163,10 +213,8 @@ static int csv_open(void **state, struct osr_step_ctx *ctx, const struct osr_bat
     if (getrandom(&nonce, sizeof(nonce), 0) < 0)
         nonce = (uint32_t)getpid();
     w->tmp = osr_xasprintf("%s.tmp.%08x", w->path, nonce);
-    fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0 || !(w->f = fdopen(fd, "w"))) {
-        if (fd >= 0)
-            close(fd);
+    w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (w->fd < 0) {
         free(w->tmp);
         w->tmp = NULL;
         return osr_step_fail(ctx, "step '%s': cannot write next to %s: %s", ctx->step_id, w->path,
@@ -175,6 +223,9 @@ static int csv_open(void **state, struct osr_step_ctx *ctx, const struct osr_bat
     if (append && copy_existing(w, &had_rows) < 0)
         return osr_step_fail(ctx, "step '%s': cannot read %s to append to it", ctx->step_id,
                              w->path);
+    if (!(w->f = open_stream(w->fd, osr_step_gzip(ctx, w->path))))
+        return osr_step_fail(ctx, "step '%s': cannot write %s: %s", ctx->step_id, w->tmp,
+                             strerror(errno));
     if (!json_is_false(json_object_get(ctx->cfg, "header")) && !had_rows) {
         for (size_t c = 0; c < schema->names.n; c++) {
             if (c)
@@ -217,16 +268,18 @@ static int csv_write(void *state, struct osr_step_ctx *ctx, const struct osr_bat
             } else {
                 rc = put_field(w, w->null_value, strlen(w->null_value), false);
             }
-            if (rc < 0)
+            if (rc < 0 && !ferror(w->f))
                 return osr_step_fail(ctx,
                                      "step '%s': column '%s' holds characters latin-1 "
                                      "cannot hold; use encoding utf-8",
                                      ctx->step_id, b->names.v[c]);
+            if (rc < 0)
+                break;
         }
         fputs(w->nl, w->f);
     }
     if (ferror(w->f))
-        return osr_step_fail(ctx, "step '%s': writing %s failed: %s", ctx->step_id, w->tmp,
+        return osr_step_fail(ctx, "step '%s': writing %s failed: %s", ctx->step_id, w->path,
                              strerror(errno));
     return 0;
 }
@@ -238,12 +291,12 @@ static int csv_commit(void *state, struct osr_step_ctx *ctx)
     FILE *f = w->f;
 
     w->f = NULL;
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0 || ferror(f)) {
+    if (fflush(f) != 0 || ferror(f)) {
         rc = osr_step_fail(ctx, "step '%s': writing %s failed: %s", ctx->step_id, w->path,
                            strerror(errno));
         fclose(f);
-    } else if (fclose(f) != 0) {
-        rc = osr_step_fail(ctx, "step '%s': closing %s failed: %s", ctx->step_id, w->path,
+    } else if (fclose(f) != 0 || fsync(w->fd) != 0) {
+        rc = osr_step_fail(ctx, "step '%s': writing %s failed: %s", ctx->step_id, w->path,
                            strerror(errno));
     } else if (!ctx->dry_run && rename(w->tmp, w->path) != 0) {
         rc = osr_step_fail(ctx, "step '%s': cannot put %s in place: %s", ctx->step_id, w->path,

@@ -198,13 +198,12 @@ static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
                               query ? query : name, (long long)json_integer_value(lim))
               : osr_xasprintf(query ? "%s" : "SELECT * FROM %s", query ? query : name);
     if (ops->open(&db, ctx->conn, &opts, &e) < 0) {
-        osr_step_fail(ctx, "step '%s': %s: %s", ctx->step_id, osr_db_category_name(e.category),
-                      e.message);
+        osr_step_fail_db(ctx, &e);
         goto done;
     }
     src = osr_db_pg_stream(db, sql, cap, on_chunk, &x, &e);
     if (src < 0)
-        osr_step_fail(ctx, "step '%s': %s", ctx->step_id, e.message);
+        osr_step_fail_db(ctx, &e);
     else
         rc = x.failed ? -1 : 0;
 done:

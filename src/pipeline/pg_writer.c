@@ -1,7 +1,8 @@
 /*
  * pg_writer.c - postgres.writer: rows into a table through COPY ... FROM STDIN, all in one
  * transaction (created, replaced or emptied as write_mode says), committed at the end; an
- * aborted run closes the session, so PostgreSQL rolls everything back.
+ * aborted run closes the session, so PostgreSQL rolls everything back. write_mode upsert
+ * copies into a temporary stage table and merges it on primary_key at the end.
  */
 #include "core/alloc.h"
 #include "db/db.h"
@@ -17,13 +18,8 @@ struct pgw {
     osr_db *db;
     struct osr_buf line;
     struct osr_db_opts opts;
+    char *merge; /* upsert: the statement that merges the stage table into the target */
 };
-
-static int fail_db(struct osr_step_ctx *ctx, const struct osr_db_error *e)
-{
-    return osr_step_fail(ctx, "step '%s': %s: %s", ctx->step_id, osr_db_category_name(e->category),
-                         e->message);
-}
 
 /* The column type for a created table, from the source's declared type (REAL, a double in
  * SQLite, becomes DOUBLE PRECISION: nothing is narrowed). */
@@ -55,7 +51,119 @@ static void w_abort(void *state)
     if (w->db)
         w->ops->close(w->db); /* the server rolls the open transaction back */
     osr_buf_dispose(&w->line);
+    free(w->merge);
     free(w);
+}
+
+/* Appends the quoted column names of `cols` (the `keys` when given) separated by commas,
+ * each prefixed by `prefix`. */
+static void put_columns(struct pgw *w, struct osr_buf *sql, const struct osr_strv *cols,
+                        const char *prefix)
+{
+    for (size_t c = 0; c < cols->n; c++) {
+        char *col = osr_db_pg_ident(w->db, cols->v[c]);
+        osr_buf_printf(sql, "%s%s%s", c ? ", " : "", prefix, col);
+        free(col);
+    }
+}
+
+/* Drops, creates or empties table `name` as write_mode says; an upsert target is created
+ * with its keys as primary key. */
+static int prepare_table(struct pgw *w, struct osr_step_ctx *ctx, const char *name,
+                         const struct osr_batch *schema, const char *mode,
+                         const struct osr_strv *keys)
+{
+    const char *table = json_string_value(json_object_get(ctx->cfg, "table"));
+    const char *sch = json_string_value(json_object_get(ctx->cfg, "schema"));
+    struct osr_db_error e = {OSR_DB_OK, ""};
+    struct osr_buf sql;
+    bool exists = false;
+    int rc = 0;
+
+    osr_buf_init(&sql, 16u << 20);
+    if (osr_db_pg_table_exists(w->db, sch, table, &exists, &e) < 0)
+        rc = osr_step_fail_db(ctx, &e);
+    else if (exists && strcmp(mode, "replace") == 0) {
+        osr_buf_printf(&sql, "DROP TABLE %s", name);
+        if (osr_db_pg_exec(w->db, sql.ptr, &e) < 0)
+            rc = osr_step_fail_db(ctx, &e);
+        osr_buf_clear(&sql);
+        exists = false;
+    }
+    if (rc == 0 && !exists) {
+        if (json_is_false(json_object_get(ctx->cfg, "create_if_missing")) &&
+            strcmp(mode, "replace") != 0)
+            rc = osr_step_fail(ctx,
+                               "step '%s': table %s does not exist and create_if_missing is "
+                               "false",
+                               ctx->step_id, table);
+        osr_buf_printf(&sql, "CREATE TABLE %s (", name);
+        for (size_t c = 0; c < schema->names.n; c++) {
+            char *col = osr_db_pg_ident(w->db, schema->names.v[c]);
+            osr_buf_printf(&sql, "%s%s %s", c ? ", " : "", col, pg_type(schema->types.v[c]));
+            free(col);
+        }
+        if (keys->n) {
+            osr_buf_puts(&sql, ", PRIMARY KEY (");
+            put_columns(w, &sql, keys, "");
+            osr_buf_puts(&sql, ")");
+        }
+        osr_buf_puts(&sql, ")");
+    } else if (rc == 0 && strcmp(mode, "truncate") == 0) {
+        osr_buf_printf(&sql, "TRUNCATE %s", name);
+    }
+    if (rc == 0 && sql.len && osr_db_pg_exec(w->db, sql.ptr, &e) < 0)
+        rc = osr_step_fail_db(ctx, &e);
+    osr_buf_dispose(&sql);
+    return rc;
+}
+
+/* An upsert copies the rows into a temporary stage table (numbered in arrival order) and
+ * merges it at commit: INSERT ... ON CONFLICT (keys) DO UPDATE, the last row of a key
+ * winning. */
+static int stage_upsert(struct pgw *w, struct osr_step_ctx *ctx, const char *name,
+                        const struct osr_batch *schema, const struct osr_strv *keys)
+{
+    struct osr_db_error e = {OSR_DB_OK, ""};
+    struct osr_buf sql, merge;
+    size_t set = 0;
+    int rc = 0;
+
+    osr_buf_init(&sql, 16u << 20);
+    osr_buf_init(&merge, 16u << 20);
+    osr_buf_puts(&sql, "CREATE TEMP TABLE osiris_stage ON COMMIT DROP AS SELECT ");
+    put_columns(w, &sql, &schema->names, "");
+    osr_buf_printf(&sql, " FROM %s WITH NO DATA", name);
+    osr_buf_printf(&merge, "INSERT INTO %s (", name);
+    put_columns(w, &merge, &schema->names, "");
+    osr_buf_puts(&merge, ") SELECT DISTINCT ON (");
+    put_columns(w, &merge, keys, "");
+    osr_buf_puts(&merge, ") ");
+    put_columns(w, &merge, &schema->names, "");
+    osr_buf_puts(&merge, " FROM osiris_stage ORDER BY ");
+    put_columns(w, &merge, keys, "");
+    osr_buf_puts(&merge, ", osiris_ord DESC ON CONFLICT (");
+    put_columns(w, &merge, keys, "");
+    osr_buf_puts(&merge, ") DO ");
+    for (size_t c = 0; c < schema->names.n; c++) {
+        char *col;
+        if (osr_strv_contains(keys, schema->names.v[c]))
+            continue;
+        col = osr_db_pg_ident(w->db, schema->names.v[c]);
+        osr_buf_printf(&merge, "%s%s = EXCLUDED.%s", set++ ? ", " : "UPDATE SET ", col, col);
+        free(col);
+    }
+    if (!set)
+        osr_buf_puts(&merge, "NOTHING");
+    if (osr_db_pg_exec(w->db, sql.ptr, &e) < 0 ||
+        osr_db_pg_exec(w->db,
+                       "ALTER TABLE osiris_stage ADD COLUMN osiris_ord bigint GENERATED "
+                       "ALWAYS AS IDENTITY",
+                       &e) < 0)
+        rc = osr_step_fail_db(ctx, &e);
+    w->merge = osr_buf_take(&merge);
+    osr_buf_dispose(&sql);
+    return rc;
 }
 
 static int w_open(void **state, struct osr_step_ctx *ctx, const struct osr_batch *schema)
@@ -65,9 +173,9 @@ static int w_open(void **state, struct osr_step_ctx *ctx, const struct osr_batch
     const char *sch = json_string_value(json_object_get(ctx->cfg, "schema"));
     const char *mode;
     struct osr_db_error e = {OSR_DB_OK, ""};
+    struct osr_strv keys = OSR_STRV_INIT;
     struct osr_buf sql;
     char *name = NULL;
-    bool exists = false;
     int rc = -1;
 
     *state = w;
@@ -82,12 +190,11 @@ static int w_open(void **state, struct osr_step_ctx *ctx, const struct osr_batch
         osr_step_fail(ctx, "step '%s' needs a connection and a table", ctx->step_id);
         goto done;
     }
-    if (!(mode = osr_step_write_mode(ctx, NULL)))
+    if (!(mode = osr_step_write_mode(ctx, &keys)) || osr_step_keys_check(ctx, &keys, schema) < 0)
         goto done;
     if (w->ops->open(&w->db, ctx->conn, &w->opts, &e) < 0 ||
-        osr_db_pg_exec(w->db, "BEGIN", &e) < 0 ||
-        osr_db_pg_table_exists(w->db, sch, table, &exists, &e) < 0) {
-        fail_db(ctx, &e);
+        osr_db_pg_exec(w->db, "BEGIN", &e) < 0) {
+        osr_step_fail_db(ctx, &e);
         goto done;
     }
     if (sch) {
@@ -98,50 +205,19 @@ static int w_open(void **state, struct osr_step_ctx *ctx, const struct osr_batch
     } else {
         name = osr_db_pg_ident(w->db, table);
     }
-    if (exists && strcmp(mode, "replace") == 0) {
-        osr_buf_printf(&sql, "DROP TABLE %s", name);
-        if (osr_db_pg_exec(w->db, sql.ptr, &e) < 0) {
-            fail_db(ctx, &e);
-            goto done;
-        }
-        osr_buf_clear(&sql);
-        exists = false;
-    }
-    if (!exists) {
-        if (json_is_false(json_object_get(ctx->cfg, "create_if_missing")) &&
-            strcmp(mode, "replace") != 0) {
-            osr_step_fail(ctx, "step '%s': table %s does not exist and create_if_missing is false",
-                          ctx->step_id, table);
-            goto done;
-        }
-        osr_buf_printf(&sql, "CREATE TABLE %s (", name);
-        for (size_t c = 0; c < schema->names.n; c++) {
-            char *col = osr_db_pg_ident(w->db, schema->names.v[c]);
-            osr_buf_printf(&sql, "%s%s %s", c ? ", " : "", col, pg_type(schema->types.v[c]));
-            free(col);
-        }
-        osr_buf_puts(&sql, ")");
-    } else if (strcmp(mode, "truncate") == 0) {
-        osr_buf_printf(&sql, "TRUNCATE %s", name);
-    }
-    if (sql.len && osr_db_pg_exec(w->db, sql.ptr, &e) < 0) {
-        fail_db(ctx, &e);
+    if (prepare_table(w, ctx, name, schema, mode, &keys) < 0 ||
+        (keys.n && stage_upsert(w, ctx, name, schema, &keys) < 0))
         goto done;
-    }
-    osr_buf_clear(&sql);
-    osr_buf_printf(&sql, "COPY %s (", name);
-    for (size_t c = 0; c < schema->names.n; c++) {
-        char *col = osr_db_pg_ident(w->db, schema->names.v[c]);
-        osr_buf_printf(&sql, "%s%s", c ? ", " : "", col);
-        free(col);
-    }
+    osr_buf_printf(&sql, "COPY %s (", keys.n ? "osiris_stage" : name);
+    put_columns(w, &sql, &schema->names, "");
     osr_buf_puts(&sql, ") FROM STDIN");
     if (osr_db_pg_copy_begin(w->db, sql.ptr, &e) < 0) {
-        fail_db(ctx, &e);
+        osr_step_fail_db(ctx, &e);
         goto done;
     }
     rc = 0;
 done:
+    osr_strv_dispose(&keys);
     osr_buf_dispose(&sql);
     free(name);
     return rc;
@@ -177,7 +253,7 @@ static int flush(struct pgw *w, struct osr_step_ctx *ctx)
     if (osr_buf_failed(&w->line))
         return osr_step_fail(ctx, "step '%s': a row is too large to send", ctx->step_id);
     if (w->line.len && osr_db_pg_copy_put(w->db, w->line.ptr, w->line.len, &e) < 0)
-        return fail_db(ctx, &e);
+        return osr_step_fail_db(ctx, &e);
     osr_buf_clear(&w->line);
     return 0;
 }
@@ -224,8 +300,15 @@ static int w_commit(void *state, struct osr_step_ctx *ctx)
     int rc = flush(w, ctx);
 
     if (rc == 0 && (osr_db_pg_copy_end(w->db, &e) < 0 ||
+                    (w->merge && osr_db_pg_exec(w->db, w->merge, &e) < 0) ||
                     osr_db_pg_exec(w->db, ctx->dry_run ? "ROLLBACK" : "COMMIT", &e) < 0))
-        rc = fail_db(ctx, &e);
+        rc = osr_step_fail_db(ctx, &e);
+    if (rc < 0 && w->merge && strstr(ctx->err, "ON CONFLICT")) {
+        char why[sizeof(ctx->err)];
+        snprintf(why, sizeof(why), "%s", ctx->err);
+        osr_step_fail(ctx, "%.900s (upsert needs a primary key or unique index on primary_key)",
+                      why);
+    }
     w_abort(w);
     return rc;
 }

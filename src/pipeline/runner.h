@@ -3,11 +3,14 @@
  *
  * osr_run reads a build's manifest.yaml and cfg/<step>.json, checks that every step can
  * run here, resolves the connections (secrets are read in this process, as `osiris run`
- * is the command that moves data), and executes the steps in manifest order (the compiler
- * ordered them by their dependencies), streaming rows from each extractor to the writers
- * that need it, a batch at a time. The first failing step stops the run: writers not
- * committed are aborted (no partial file, the transaction rolled back). Every run, failed
- * ones too, leaves
+ * is the command that moves data), and executes the steps by their dependencies, streaming
+ * rows from each source (an extractor, or a processor once all its inputs are in) to the
+ * writers and processors that take them, a batch at a time. Sources whose inputs are done
+ * run side by side in rounds ("waves", at most runtime.max_parallel_branches at once),
+ * except those whose branches use the same file (SQLite, CSV), which run one after the
+ * other. The first failing step stops the run (branches beside it stop at their next
+ * batch): writers not committed are aborted (no partial file, the transaction rolled
+ * back). Every run, failed ones too, leaves
  *   <run_logs_dir>/<profile>/<slug>/<ts>_<run_id>/  events.jsonl metrics.jsonl manifest.yaml
  *   <index_dir>/runs.jsonl                          one line (pipeline/run_index.h)
  *   <aiop_dir>/<slug>/<run_id>/                     aiop.json run-card.md (pipeline/aiop.h)

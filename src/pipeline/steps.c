@@ -3,16 +3,20 @@
  */
 #include "pipeline/steps.h"
 
+#include "core/sha256.h"
+
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 
 extern const struct osr_extractor_ops osr_sqlite_extractor, osr_csv_extractor, osr_pg_extractor;
-extern const struct osr_processor_ops osr_duckdb_processor;
+extern const struct osr_processor_ops osr_sqlite_processor, osr_duckdb_processor;
 extern const struct osr_writer_ops osr_sqlite_writer, osr_csv_writer, osr_pg_writer;
 
 static const struct osr_extractor_ops *const extractors[] = {&osr_sqlite_extractor,
                                                              &osr_csv_extractor, &osr_pg_extractor};
-static const struct osr_processor_ops *const processors[] = {&osr_duckdb_processor};
+static const struct osr_processor_ops *const processors[] = {&osr_sqlite_processor,
+                                                             &osr_duckdb_processor};
 static const struct osr_writer_ops *const writers[] = {&osr_csv_writer, &osr_sqlite_writer,
                                                        &osr_pg_writer};
 
@@ -115,4 +119,51 @@ int osr_step_fail(struct osr_step_ctx *ctx, const char *fmt, ...)
     vsnprintf(ctx->err, sizeof(ctx->err), fmt, ap);
     va_end(ap);
     return -1;
+}
+
+char *osr_step_df_name(const char *input_id, const struct osr_strv *taken)
+{
+    struct osr_buf name;
+    char hex[65];
+
+    osr_buf_init(&name, 4096);
+    osr_buf_puts(&name, "df_");
+    if (isdigit((unsigned char)input_id[0]))
+        osr_buf_putc(&name, '_');
+    for (const char *p = input_id; *p; p++)
+        osr_buf_putc(&name, isalnum((unsigned char)*p) || *p == '_' ? *p : '_');
+    if (taken && osr_strv_contains(taken, name.ptr)) {
+        osr_sha256_hex(input_id, strlen(input_id), hex);
+        osr_buf_printf(&name, "_%.8s", hex);
+    }
+    return osr_buf_take(&name);
+}
+
+int osr_step_keys_check(struct osr_step_ctx *ctx, const struct osr_strv *keys,
+                        const struct osr_batch *schema)
+{
+    for (size_t k = 0; k < keys->n; k++) {
+        if (!osr_strv_contains(&schema->names, keys->v[k]))
+            return osr_step_fail(ctx,
+                                 "step '%s': primary_key column '%s' is not among the input's "
+                                 "columns",
+                                 ctx->step_id, keys->v[k]);
+    }
+    return 0;
+}
+
+bool osr_step_gzip(const struct osr_step_ctx *ctx, const char *path)
+{
+    const char *comp = osr_step_str(ctx, "compression", "infer");
+    size_t n = strlen(path);
+
+    return strcmp(comp, "gzip") == 0 ||
+           (strcmp(comp, "infer") == 0 && n > 3 && strcmp(path + n - 3, ".gz") == 0);
+}
+
+int osr_step_fail_db(struct osr_step_ctx *ctx, const struct osr_db_error *e)
+{
+    ctx->transient = e->category == OSR_DB_NETWORK || e->category == OSR_DB_TIMEOUT;
+    return osr_step_fail(ctx, "step '%s': %s: %s", ctx->step_id, osr_db_category_name(e->category),
+                         e->message);
 }

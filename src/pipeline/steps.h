@@ -10,6 +10,7 @@
 #ifndef OSR_PIPELINE_STEPS_H
 #define OSR_PIPELINE_STEPS_H
 
+#include "db/db.h"
 #include "pipeline/batch.h"
 
 #include <jansson.h>
@@ -23,7 +24,8 @@ struct osr_step_ctx {
     json_t *conn; /* its connection's fields, secrets resolved (borrowed; may be NULL) */
     const struct osr_strv *secrets; /* the resolved secret values, for redacting messages */
     bool dry_run;                   /* check and plan, write nothing */
-    char err[1024];                 /* what went wrong, for the run's error (no secret in it) */
+    bool transient; /* the failure was the network's or a timeout: trying again may help */
+    char err[1024]; /* what went wrong, for the run's error (no secret in it) */
 };
 
 typedef int (*osr_emit_fn)(const struct osr_batch *b, void *payload);
@@ -68,11 +70,25 @@ const struct osr_writer_ops *osr_writer_find(const char *component);
  * `keys` receives the primary_key columns (a name or a list; required); a writer that cannot
  * upsert passes NULL and upsert is refused. */
 const char *osr_step_write_mode(struct osr_step_ctx *ctx, struct osr_strv *keys);
+/* Checks that every upsert key is a column of the input (an empty batch); -1 with ctx->err
+ * set when one is not. */
+int osr_step_keys_check(struct osr_step_ctx *ctx, const struct osr_strv *keys,
+                        const struct osr_batch *schema);
+/* Whether a file step's data is gzip: compression gzip, or infer (the default) and a path
+ * ending in .gz. */
+bool osr_step_gzip(const struct osr_step_ctx *ctx, const char *path);
 /* A string setting of the step, else of its connection, else `dflt`. */
 const char *osr_step_str(const struct osr_step_ctx *ctx, const char *key, const char *dflt);
 /* Appends "name" quoted for SQL (quotes doubled), with an optional schema:
  * "schema"."name". */
 void osr_step_quote_ident(struct osr_buf *out, const char *schema, const char *name);
+/* The table under which a processor sees the rows of input step `input_id` (owned):
+ * df_<id> with characters outside [A-Za-z0-9_] turned into "_" and "_" before a leading
+ * digit; a name already in `taken` gets "_" and 8 hex digits of the id's SHA-256 appended. */
+char *osr_step_df_name(const char *input_id, const struct osr_strv *taken);
+/* Sets ctx->err to the database error `e` ("step 'ID': category: message"), notes whether
+ * it is transient, and returns -1. */
+int osr_step_fail_db(struct osr_step_ctx *ctx, const struct osr_db_error *e);
 /* Sets ctx->err (printf style) and returns -1. */
 int osr_step_fail(struct osr_step_ctx *ctx, const char *fmt, ...) OSR_PRINTF(2, 3);
 

@@ -93,4 +93,93 @@ run_osr run "$ws/pipelines/to_pg.yaml" --base-path "$ws" --json
 expect_eq "$RC" 1 "a duplicate key fails the run"
 expect_contains "$(jq -r .error.message <<<"$OUT")" "duplicate key" "with PostgreSQL's reason"
 expect_eq "$(psqlc -At -c "SELECT count(*) FROM public.run_keyed")" 3 "the table as it was (no row 4)"
+
+# Upsert: existing keys updated, new ones inserted, the later of two rows with a key wins;
+# a created target gets the key as its primary key; a target without a unique key on
+# primary_key fails with the reason and stays as it was.
+psqlc -c "SET client_min_messages = warning; DROP TABLE IF EXISTS public.run_up; DROP TABLE IF EXISTS public.run_nokey;
+  CREATE TABLE public.run_nokey (id int, t text); INSERT INTO public.run_nokey VALUES (1, 'kept');" >/dev/null
+printf 'id,t\n1,one\n2,two\n' >"$ws/up.csv"
+cat >"$ws/pipelines/up.yaml" <<'YAML'
+oml_version: "0.1.0"
+name: upsert-pg
+steps:
+  - {id: csv, component: filesystem.csv_extractor, mode: read, config: {path: up.csv}}
+  - {id: up, component: postgres.writer, mode: write, needs: [csv], config: {connection: "@postgres.main", table: run_up, write_mode: upsert, primary_key: [id]}}
+YAML
+run_osr run "$ws/pipelines/up.yaml" --base-path "$ws" --json
+expect_eq "$RC" 0 "upsert into a new table: $(jq -c .error <<<"$OUT")"
+expect_eq "$(psqlc -At -c "SELECT string_agg(a.attname, ',') FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = 'public.run_up'::regclass AND i.indisprimary")" \
+    id "created with primary_key as its key"
+printf 'id,t\n2,second\n3,three\n3,three-later\n' >"$ws/up.csv"
+run_osr run "$ws/pipelines/up.yaml" --base-path "$ws" --json
+expect_eq "$RC" 0 "upsert again: $(jq -c .error <<<"$OUT")"
+expect_eq "$(psqlc -At -c "SELECT string_agg(id || '=' || t, '|' ORDER BY id) FROM public.run_up")" \
+    "1=one|2=second|3=three-later" "updated, inserted, the later row of a key wins"
+sed -i 's/table: run_up,/table: run_nokey,/' "$ws/pipelines/up.yaml"
+run_osr run "$ws/pipelines/up.yaml" --base-path "$ws" --json
+expect_eq "$RC" 1 "a target without a unique key"
+expect_contains "$(jq -r .error.message <<<"$OUT")" "upsert needs a primary key or unique index on primary_key" "says what is missing"
+expect_eq "$(psqlc -At -c "SELECT string_agg(id || '=' || t, '|') FROM public.run_nokey")" "1=kept" "and the target is as it was"
+
+# A type mismatch on write: text into an integer column fails with PostgreSQL's reason and
+# the table stays as it was.
+printf 'id,t\n5,five\nsix,six\n' >"$ws/in.csv"
+run_osr run "$ws/pipelines/to_pg.yaml" --base-path "$ws" --json
+expect_eq "$RC" 1 "a type mismatch fails the run"
+expect_eq "$(jq -r .error.step <<<"$OUT")" keyed "in the writer"
+expect_contains "$(jq -r .error.message <<<"$OUT")" 'invalid input syntax for type integer: "six"' "with PostgreSQL's reason"
+expect_eq "$(psqlc -At -c "SELECT count(*) FROM public.run_keyed WHERE id >= 4")" 0 "nothing written"
+
+# The database goes away mid-run (the session is terminated while the extractor reads):
+# the run fails with a network error, the writers leave nothing, the run is recorded.
+cat >"$ws/pipelines/away.yaml" <<'YAML'
+oml_version: "0.1.0"
+name: db-away
+steps:
+  - {id: read, component: postgres.extractor, mode: read, config: {connection: "@postgres.main", query: "SELECT g, pg_sleep(CASE WHEN g = 3 THEN 30 ELSE 0 END) AS osiris_away_marker FROM generate_series(1, 5) g"}}
+  - {id: out, component: filesystem.csv_writer, mode: write, needs: [read], config: {path: output/away.csv}}
+  - {id: load, component: postgres.writer, mode: write, needs: [read], config: {connection: "@postgres.main", table: run_away, write_mode: replace}}
+YAML
+psqlc -c "DROP TABLE IF EXISTS public.run_away" >/dev/null
+"$OSR" run "$ws/pipelines/away.yaml" --base-path "$ws" --json >"$TMP/away.json" 2>"$TMP/away.err" &
+pid=$!
+for _ in $(seq 100); do
+    n=$(psqlc -At -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query LIKE '%osiris_away_marker%' AND pid <> pg_backend_pid()")
+    [ "$n" -gt 0 ] && break
+    sleep 0.1
+done
+expect_eq "$n" 1 "the reading session was terminated"
+set +e
+wait "$pid"
+RC=$?
+set -e
+OUT=$(cat "$TMP/away.json")
+expect_eq "$RC" 1 "the run fails: $(cat "$TMP/away.err")"
+expect_eq "$(jq -r .error.step <<<"$OUT")" read "in the extractor"
+expect_contains "$(jq -r .error.message <<<"$OUT")" "terminat" "saying the connection was terminated"
+test -e "$ws/output/away.csv" && fail "no CSV file" || ok "no CSV file"
+expect_eq "$(psqlc -At -c "SELECT count(*) FROM pg_tables WHERE tablename = 'run_away'")" 0 "no table created"
+expect_eq "$(tail -n 1 "$ws/.osiris/index/runs.jsonl" | jq -r '.pipeline + " " + .status')" "db-away failed" "recorded as failed"
+
+# With runtime.retries the branch runs again after such a network failure (nothing of it
+# was committed) and the run succeeds, the retry in its events and metrics.
+printf 'runtime:\n  retries: 1\n  retry_backoff_ms: 10\n' >>"$ws/osiris.yaml"
+sed -i 's/THEN 30 ELSE 0/THEN 2 ELSE 0/' "$ws/pipelines/away.yaml"
+"$OSR" run "$ws/pipelines/away.yaml" --base-path "$ws" --json >"$TMP/away.json" 2>"$TMP/away.err" &
+pid=$!
+for _ in $(seq 100); do
+    n=$(psqlc -At -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query LIKE '%osiris_away_marker%' AND pid <> pg_backend_pid()")
+    [ "$n" -gt 0 ] && break
+    sleep 0.1
+done
+set +e
+wait "$pid"
+RC=$?
+set -e
+OUT=$(cat "$TMP/away.json")
+expect_eq "$RC" 0 "the retried run succeeds: $(jq -c .error <<<"$OUT") $(cat "$TMP/away.err")"
+expect_eq "$(jq -c '[.steps[] | [.id, .status, .retries]]' <<<"$OUT")" '[["read","success",1],["out","success",1],["load","success",1]]' "one retry, in the metrics"
+expect_eq "$(jq -r 'select(.event == "step_retry") | .step_id + " " + (.attempt | tostring)' "$(jq -r .run_dir <<<"$OUT")/events.jsonl")" "read 2" "and in the events"
+expect_eq "$(($(wc -l <"$ws/output/away.csv") - 1))|$(psqlc -At -c "SELECT count(*) FROM public.run_away")" "5|5" "every row written once"
 finish
