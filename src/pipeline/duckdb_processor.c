@@ -20,7 +20,6 @@
  */
 #include "core/alloc.h"
 #include "core/error.h"
-#include "core/sha256.h"
 #include "db/duckdb_api.h"
 #include "db/duckdb_text.h"
 #include "pipeline/steps.h"
@@ -47,6 +46,7 @@ struct duckp {
     osr_duck_conn *conn;
     struct input *in;
     size_t nin;
+    struct osr_strv tables; /* the inputs' table names */
 };
 
 /* How a result column is read. */
@@ -79,31 +79,7 @@ struct column {
     struct osr_strv dict;  /* an ENUM's values */
 };
 
-/* ---- names ---- */
-
-/* The table of input `id`: df_<id> with characters outside [A-Za-z0-9_] as '_' and a
- * leading digit after a '_'; a name already taken gets _<first 8 hex of sha256(id)>. */
-static char *table_name(const struct duckp *p, const char *id)
-{
-    struct osr_buf b;
-    char hex[65];
-
-    osr_buf_init(&b, OSR_BUF_UNLIMITED); /* ids are short: the compiler checked them */
-    osr_buf_puts(&b, (*id >= '0' && *id <= '9') ? "df__" : "df_");
-    for (const char *s = id; *s; s++) {
-        char c = *s;
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        osr_buf_putc(&b, ok ? c : '_');
-    }
-    for (size_t i = 0; i < p->nin; i++) {
-        if (strcmp(p->in[i].table, b.ptr) == 0) {
-            osr_sha256_hex(id, strlen(id), hex);
-            osr_buf_printf(&b, "_%.8s", hex);
-            break;
-        }
-    }
-    return osr_buf_take(&b);
-}
+/* ---- type names ---- */
 
 static const char *type_name(int type)
 {
@@ -676,6 +652,7 @@ static void p_close(void *state)
         osr_strv_dispose(&p->in[i].decl);
     }
     free(p->in);
+    osr_strv_dispose(&p->tables);
     if (p->conn)
         p->api->disconnect(&p->conn);
     if (p->db)
@@ -727,7 +704,9 @@ static int p_input_open(void *state, struct osr_step_ctx *ctx, const char *input
         return osr_step_fail(ctx, "step '%s': at most %d inputs", ctx->step_id, MAX_INPUTS);
     p->in = osr_xrealloc(p->in, (p->nin + 1) * sizeof(*p->in));
     in = &p->in[p->nin];
-    *in = (struct input){.id = osr_xstrdup(input_id), .table = table_name(p, input_id)};
+    *in = (struct input){.id = osr_xstrdup(input_id),
+                         .table = osr_step_df_name(input_id, &p->tables)};
+    osr_strv_push(&p->tables, in->table);
     for (size_t c = 0; c < schema->names.n; c++) {
         osr_strv_push(&in->names, schema->names.v[c]);
         osr_strv_push(&in->decl, c < schema->types.n ? schema->types.v[c] : "");
