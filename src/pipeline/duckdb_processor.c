@@ -266,6 +266,8 @@ static int finish_inputs(struct duckp *p, struct osr_step_ctx *ctx)
         struct input *in = &p->in[i];
         if (!in->created && create_table(p, ctx, in, NULL) < 0)
             return -1;
+        if (!in->app) /* its table was made, its appender was not: the step already failed */
+            return osr_step_fail(ctx, "step '%s': input '%s' was not loaded", ctx->step_id, in->id);
         if (p->api->appender_flush(in->app) != OSR_DUCK_OK)
             return osr_step_fail(ctx, "step '%s': loading input '%s' failed: %s", ctx->step_id,
                                  in->id, p->api->appender_error(in->app));
