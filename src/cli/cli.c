@@ -184,6 +184,16 @@ void osr_cli_print_diags(const struct osr_diags *d, enum osr_severity min)
     }
 }
 
+int osr_cli_config_invalid(struct osr_cli *cli, const struct osr_config *cfg,
+                           const struct osr_diags *d, const char *consequence)
+{
+    osr_cli_print_diags(d, OSR_SEV_ERROR);
+    return osr_cli_error(cli, OSR_EXIT_USAGE, "CONFIG/INVALID",
+                         "fix osiris.yaml; 'osiris validate' lists every problem",
+                         "%s has %zu error%s; %s", cfg->file ? cfg->file : "osiris.yaml",
+                         (size_t)d->errors, d->errors == 1 ? "" : "s", consequence);
+}
+
 json_t *osr_cli_diags_json(const struct osr_diags *d, enum osr_severity sev)
 {
     json_t *arr = json_array();

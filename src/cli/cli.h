@@ -9,6 +9,7 @@
 #define OSR_CLI_H
 
 #include "core/compat.h"
+#include "core/config.h"
 #include "core/diag.h"
 #include "core/strv.h"
 
@@ -56,6 +57,10 @@ int osr_cli_error(const struct osr_cli *cli, int exit_code, const char *code, co
 int osr_cli_help(const struct osr_cli *cli);
 /* Writes each diagnostic to stderr as "file:line:col: severity: message". */
 void osr_cli_print_diags(const struct osr_diags *d, enum osr_severity min);
+/* Refuses to go on with an osiris.yaml that has errors (`d` from osr_config_load): prints
+ * them, then the CONFIG/INVALID error ending in `consequence`; returns the exit code. */
+int osr_cli_config_invalid(struct osr_cli *cli, const struct osr_config *cfg,
+                           const struct osr_diags *d, const char *consequence);
 /* JSON array of the diagnostics of one severity (new reference). */
 json_t *osr_cli_diags_json(const struct osr_diags *d, enum osr_severity sev);
 

@@ -206,12 +206,7 @@ int osr_cmd_mcp_run(struct osr_cli *cli, int argc, char **argv)
     osr_diags_init(&d);
     osr_config_load(&cfg, &d, cli->base_path);
     if (d.errors) { /* a server on a half-understood configuration would surprise later */
-        osr_cli_print_diags(&d, OSR_SEV_ERROR);
-        rc = osr_cli_error(cli, OSR_EXIT_USAGE, "CONFIG/INVALID",
-                           "fix osiris.yaml; 'osiris validate' lists every problem",
-                           "%s has %zu error%s; the server does not start",
-                           cfg.file ? cfg.file : "osiris.yaml", (size_t)d.errors,
-                           d.errors == 1 ? "" : "s");
+        rc = osr_cli_config_invalid(cli, &cfg, &d, "the server does not start");
         osr_config_dispose(&cfg);
         osr_diags_dispose(&d);
         return rc;

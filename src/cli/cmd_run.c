@@ -114,6 +114,11 @@ int osr_cmd_run(struct osr_cli *cli, int argc, char **argv)
         goto early;
     }
     osr_config_load(&cfg, &d, cli->base_path);
+    if (d.errors) { /* a run on a half-understood configuration would surprise later */
+        rc = osr_cli_config_invalid(cli, &cfg, &d, "the pipeline does not run");
+        osr_config_dispose(&cfg);
+        goto early;
+    }
     osr_env_load_workspace(cfg.base_path, &d);
     {
         /* SIGTERM or SIGINT: the run stops at its next batch and is recorded as failed. */

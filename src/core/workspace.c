@@ -80,7 +80,12 @@ static const char config_template[] =
     "aiop:\n"
     "  enabled: true\n"
     "  policy: core\n"
-    "  max_core_bytes: 300000\n";
+    "  max_core_bytes: 300000\n"
+    "\n"
+    "runtime:\n"
+    "  max_parallel_branches: 4              # independent pipeline branches run side by side\n"
+    "  retries: 0                            # rerun a branch after a network error or timeout\n"
+    "  retry_backoff_ms: 1000                # first wait before a rerun, doubled each time\n";
 
 static const char connections_template[] =
     "# Connections Osiris can use. Secrets never go in this file: write ${VAR} and set VAR\n"

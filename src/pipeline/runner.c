@@ -313,8 +313,13 @@ static int emit(const struct osr_batch *b, void *payload)
     return 0;
 }
 
+/* Records a step's end: its event, and a progress report (steps done of all) for the MCP
+ * client that started the run. */
 static void finish_step(struct run *R, struct step *st, bool ok)
 {
+    char msg[160];
+    size_t done_steps = 0;
+
     st->status = ok ? "success" : "failed";
     if (ok)
         event(R, "step_complete", st->id,
@@ -322,11 +327,18 @@ static void finish_step(struct run *R, struct step *st, bool ok)
                         (json_int_t)st->rows_out, "bytes", (json_int_t)st->bytes, "duration_ms",
                         (json_int_t)(st->us / 1000), "retries", st->retries));
     else {
-        char *msg = osr_redact_text(st->ctx.err, &R->secrets);
-        snprintf(st->ctx.err, sizeof(st->ctx.err), "%s", msg);
-        free(msg);
+        char *text = osr_redact_text(st->ctx.err, &R->secrets);
+        snprintf(st->ctx.err, sizeof(st->ctx.err), "%s", text);
+        free(text);
         event(R, "step_error", st->id, json_pack("{s:s}", "error", st->ctx.err));
     }
+    pthread_mutex_lock(&R->lock); /* reports rise: counted and written under one lock */
+    for (size_t k = 0; k < R->n; k++)
+        done_steps += strcmp(R->steps[k].status, "pending") != 0;
+    snprintf(msg, sizeof(msg), "%s: %llu rows%s", st->id,
+             (unsigned long long)(st->wr ? st->rows_in : st->rows_out), ok ? "" : " (failed)");
+    osr_progress((double)done_steps, (double)R->n, msg);
+    pthread_mutex_unlock(&R->lock);
 }
 
 /* Runs the source itself: an extractor, or a processor over the inputs it was fed. */
@@ -549,15 +561,6 @@ static struct step *run_wave(struct run *R, struct branch *wave, size_t n)
         pthread_join(wave[i].thread, NULL);
     for (size_t i = started + 1; i < n; i++) /* no thread to be had: run them here */
         branch_main(&wave[i]);
-    for (size_t i = 0; i < n; i++) {
-        char msg[160];
-        size_t done_steps = 0;
-        for (size_t k = 0; k < R->n; k++)
-            done_steps += strcmp(R->steps[k].status, "pending") != 0;
-        snprintf(msg, sizeof(msg), "%s: %llu rows%s", wave[i].src->id,
-                 (unsigned long long)wave[i].src->rows_out, wave[i].failed ? " (failed)" : "");
-        osr_progress((double)done_steps, (double)R->n, msg); /* per source and its writers */
-    }
     return R->first_failed;
 }
 

@@ -220,4 +220,14 @@ expect_eq "$(jq -r .error.code <<<"$OUT")" CLI/MISSING_ARGUMENT "no file"
 printf 'name: broken\n' >"$ws/pipelines/bad.yaml"
 run_osr run "$ws/pipelines/bad.yaml" --base-path "$ws" --json
 expect_eq "$RC" 2 "an invalid pipeline is refused by the compile gate"
+# An osiris.yaml with errors: the run is refused before anything starts.
+cp "$ws/osiris.yaml" "$TMP/osiris.yaml.good"
+printf 'runtime:\n  retries: 3\n' >>"$ws/osiris.yaml"
+runs=$(wc -l <"$ws/.osiris/index/runs.jsonl")
+run_osr run "$ws/pipelines/orders.yaml" --base-path "$ws" --json
+expect_eq "$RC" 2 "a broken osiris.yaml refuses the run"
+expect_eq "$(jq -r .error.code <<<"$OUT")" CONFIG/INVALID "with its code"
+expect_contains "$ERR" "osiris.yaml:" "and the file and line"
+expect_eq "$(wc -l <"$ws/.osiris/index/runs.jsonl")" "$runs" "nothing ran"
+cp "$TMP/osiris.yaml.good" "$ws/osiris.yaml"
 finish

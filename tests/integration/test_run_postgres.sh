@@ -164,7 +164,7 @@ expect_eq "$(tail -n 1 "$ws/.osiris/index/runs.jsonl" | jq -r '.pipeline + " " +
 
 # With runtime.retries the branch runs again after such a network failure (nothing of it
 # was committed) and the run succeeds, the retry in its events and metrics.
-printf 'runtime:\n  retries: 1\n  retry_backoff_ms: 10\n' >>"$ws/osiris.yaml"
+sed -i 's/  retries: 0 /  retries: 1 /; s/retry_backoff_ms: 1000/retry_backoff_ms: 10/' "$ws/osiris.yaml"
 sed -i 's/THEN 30 ELSE 0/THEN 2 ELSE 0/' "$ws/pipelines/away.yaml"
 "$OSR" run "$ws/pipelines/away.yaml" --base-path "$ws" --json >"$TMP/away.json" 2>"$TMP/away.err" &
 pid=$!
