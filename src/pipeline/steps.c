@@ -10,12 +10,13 @@
 #include <stdio.h>
 
 extern const struct osr_extractor_ops osr_sqlite_extractor, osr_csv_extractor, osr_pg_extractor;
+extern const struct osr_processor_ops osr_sqlite_processor, osr_duckdb_processor;
 extern const struct osr_writer_ops osr_sqlite_writer, osr_csv_writer, osr_pg_writer;
-extern const struct osr_processor_ops osr_sqlite_processor;
 
 static const struct osr_extractor_ops *const extractors[] = {&osr_sqlite_extractor,
                                                              &osr_csv_extractor, &osr_pg_extractor};
-static const struct osr_processor_ops *const processors[] = {&osr_sqlite_processor};
+static const struct osr_processor_ops *const processors[] = {&osr_sqlite_processor,
+                                                             &osr_duckdb_processor};
 static const struct osr_writer_ops *const writers[] = {&osr_csv_writer, &osr_sqlite_writer,
                                                        &osr_pg_writer};
 
