@@ -7,12 +7,11 @@
 #include "core/error.h"
 #include "core/fsutil.h"
 #include "core/loop.h"
-#include "core/mask.h"
-#include "core/progress.h"
 #include "core/yaml.h"
 #include "oml/compile.h"
 #include "pipeline/aiop.h"
 #include "pipeline/retention.h"
+#include "pipeline/run_state.h"
 #include "pipeline/steps.h"
 
 #include <fcntl.h>
@@ -24,45 +23,16 @@
 #include <time.h>
 #include <unistd.h>
 
-struct step {
-    const char *id, *component;
-    json_t *needs; /* the steps whose rows it takes (borrowed from the manifest) */
-    json_t *cfg, *conn;
-    const struct osr_extractor_ops *ex;
-    const struct osr_processor_ops *pr;
-    const struct osr_writer_ops *wr;
-    struct osr_step_ctx ctx;
-    void *state;          /* an open writer or processor */
-    int *slots;           /* a processor: the slot of each of its inputs */
-    pthread_mutex_t lock; /* a processor: fed by branches running side by side */
-    char *resource;       /* the file it reads or writes (SQLite, CSV): one branch at a time */
-    int wave;             /* a source: the round of branches it ran in (1, 2, ...) */
-    const char *status;   /* "pending", "success", "failed", "skipped" */
-    uint64_t rows_in, rows_out, bytes, us;
-    int retries; /* times its branch ran again after a transient failure */
-};
-
-struct run {
-    const struct osr_run_req *req;
-    json_t *manifest;
-    struct step *steps;
-    size_t n;
-    struct osr_connections conns;
-    struct osr_strv secrets; /* resolved secret values: never in a message */
-    char run_id[24], started[32];
-    uint64_t t0_ms;
-    FILE *events;
-    json_t *timeline;
-    pthread_mutex_t lock;       /* the events and the timeline */
-    volatile sig_atomic_t halt; /* a step failed: branches running beside it stop too */
-    struct step *first_failed;  /* the step whose failure is the run's */
-};
-
 static volatile sig_atomic_t stop_requested;
 
 void osr_run_request_stop(void)
 {
     stop_requested = 1;
+}
+
+bool osr_run_stopping(void)
+{
+    return stop_requested;
 }
 
 static void utc_now(char *out, size_t n, bool compact)
@@ -82,7 +52,7 @@ static void utc_now(char *out, size_t n, bool compact)
 }
 
 /* One event: a line of events.jsonl (when the run has logs) and an entry of the timeline. */
-static void event(struct run *R, const char *name, const char *step, json_t *data)
+void osr_run_event(struct osr_run_state *R, const char *name, const char *step, json_t *data)
 {
     char ts[32];
     json_t *e;
@@ -103,7 +73,7 @@ static void event(struct run *R, const char *name, const char *step, json_t *dat
     pthread_mutex_unlock(&R->lock);
 }
 
-static struct step *find(struct run *R, const char *id)
+struct osr_run_step *osr_run_find(struct osr_run_state *R, const char *id)
 {
     for (size_t i = 0; i < R->n; i++) {
         if (strcmp(R->steps[i].id, id) == 0)
@@ -112,7 +82,7 @@ static struct step *find(struct run *R, const char *id)
     return NULL;
 }
 
-static int load_manifest(struct run *R, const char *path)
+static int load_manifest(struct osr_run_state *R, const char *path)
 {
     struct osr_buf text;
     struct osr_yaml_error err;
@@ -134,29 +104,8 @@ static int load_manifest(struct run *R, const char *path)
     return rc;
 }
 
-/* The index of `src` among the inputs of `st`, or -1 when st does not take its rows. */
-static int input_index(const struct step *st, const struct step *src)
-{
-    json_t *v;
-    size_t i;
-
-    if (!st->wr && !st->pr)
-        return -1;
-    json_array_foreach(st->needs, i, v)
-    {
-        if (strcmp(json_string_value(v), src->id) == 0)
-            return (int)i;
-    }
-    return -1;
-}
-
-static bool is_source(const struct step *st)
-{
-    return st->ex || st->pr;
-}
-
 /* Checks the wiring: writers take one source, processors any number, all before them. */
-static int plan_inputs(struct run *R, struct step *st)
+static int plan_inputs(struct osr_run_state *R, struct osr_run_step *st)
 {
     json_t *v;
     size_t i;
@@ -170,8 +119,8 @@ static int plan_inputs(struct run *R, struct step *st)
                              st->id);
     json_array_foreach(st->needs, i, v)
     {
-        struct step *in = json_is_string(v) ? find(R, json_string_value(v)) : NULL;
-        if (!in || in >= st || !is_source(in))
+        struct osr_run_step *in = json_is_string(v) ? osr_run_find(R, json_string_value(v)) : NULL;
+        if (!in || in >= st || !osr_run_is_source(in))
             return osr_error_set(-OSR_EINVAL,
                                  "step '%s': its input '%s' is not an extractor or processor "
                                  "before it",
@@ -185,7 +134,7 @@ static int plan_inputs(struct run *R, struct step *st)
 }
 
 /* The steps, their configuration and what runs them; refuses what this version cannot. */
-static int plan(struct run *R, const char *build_dir)
+static int plan(struct osr_run_state *R, const char *build_dir)
 {
     json_t *steps = json_object_get(R->manifest, "steps"), *s;
     size_t i;
@@ -195,7 +144,7 @@ static int plan(struct run *R, const char *build_dir)
     R->steps = osr_xcalloc(R->n ? R->n : 1, sizeof(*R->steps));
     json_array_foreach(steps, i, s)
     {
-        struct step *st = &R->steps[i];
+        struct osr_run_step *st = &R->steps[i];
         const char *cfg_rel = json_string_value(json_object_get(s, "cfg_path"));
         json_t *doc;
         char *cfg_path;
@@ -228,358 +177,9 @@ static int plan(struct run *R, const char *build_dir)
     return rc;
 }
 
-/* Resolves a step's connection and notes the file it uses; a failure is the step's. */
-static int connect_step(struct run *R, struct step *st)
-{
-    const char *ref = json_string_value(json_object_get(st->cfg, "connection"));
-    const struct osr_conn_alias *a;
-    const char *path;
-
-    if (ref && !st->conn &&
-        (!R->conns.present || osr_connections_find(&a, &R->conns, ref) < 0 ||
-         osr_connections_resolve_strict(&st->conn, a, &R->secrets) < 0))
-        return osr_step_fail(&st->ctx, "step '%s': connection %s: %s", st->id, ref,
-                             osr_error_last());
-    st->ctx.conn = st->conn;
-    path = osr_step_str(&st->ctx, "path", NULL);
-    if (path && !st->resource && !st->pr)
-        st->resource = osr_path_absolute(path, R->req->cfg->base_path);
-    return 0;
-}
-
-/* ---- streaming from a source (extractor or processor) to the steps that take its rows ---- */
-
-struct flow {
-    struct run *R;
-    struct step *from;
-    struct step *failed;
-    bool opened;
-    uint64_t fed_us; /* time spent in the steps it feeds */
-};
-
-/* Opens or feeds one consumer `c` (input `k` of it) with batch `b`. */
-static int feed(struct flow *f, struct step *c, int k, const struct osr_batch *b)
-{
-    uint64_t t0;
-    int rc = 0;
-
-    if (c->pr)
-        pthread_mutex_lock(&c->lock);
-    t0 = osr_now_us();
-    if (f->opened) {
-        rc = c->wr ? c->wr->write(c->state, &c->ctx, b)
-                   : c->pr->input_write(c->state, &c->ctx, c->slots[k], b);
-        c->rows_in += b->nrows;
-        c->bytes += osr_batch_size(b);
-    } else if (c->wr) {
-        event(f->R, "step_start", c->id, NULL);
-        rc = c->wr->open(&c->state, &c->ctx, b);
-    } else {
-        if (!c->state) {
-            event(f->R, "step_start", c->id, NULL);
-            rc = c->pr->open(&c->state, &c->ctx);
-        }
-        if (rc == 0)
-            rc = (c->slots[k] = c->pr->input_open(c->state, &c->ctx, f->from->id, b)) < 0 ? -1 : 0;
-    }
-    c->us += osr_now_us() - t0;
-    f->fed_us += osr_now_us() - t0;
-    if (c->pr)
-        pthread_mutex_unlock(&c->lock);
-    return rc;
-}
-
-static int emit(const struct osr_batch *b, void *payload)
-{
-    struct flow *f = payload;
-
-    if (stop_requested || f->R->halt)
-        return osr_step_fail(&f->from->ctx, "step '%s': the run was stopped (%s) after %llu rows",
-                             f->from->id, stop_requested ? "a signal" : "another step failed",
-                             (unsigned long long)f->from->rows_out);
-    for (size_t i = 0; i < f->R->n; i++) {
-        struct step *c = &f->R->steps[i];
-        int k = input_index(c, f->from);
-        if (k >= 0 && feed(f, c, k, b) < 0) {
-            f->failed = c;
-            return -1;
-        }
-    }
-    if (f->opened) {
-        f->from->rows_out += b->nrows;
-        f->from->bytes += osr_batch_size(b);
-    }
-    f->opened = true;
-    return 0;
-}
-
-/* Records a step's end: its event, and a progress report (steps done of all) for the MCP
- * client that started the run. */
-static void finish_step(struct run *R, struct step *st, bool ok)
-{
-    char msg[160];
-    size_t done_steps = 0;
-
-    st->status = ok ? "success" : "failed";
-    if (ok)
-        event(R, "step_complete", st->id,
-              json_pack("{s:I, s:I, s:I, s:I, s:i}", "rows_in", (json_int_t)st->rows_in, "rows_out",
-                        (json_int_t)st->rows_out, "bytes", (json_int_t)st->bytes, "duration_ms",
-                        (json_int_t)(st->us / 1000), "retries", st->retries));
-    else {
-        char *text = osr_redact_text(st->ctx.err, &R->secrets);
-        snprintf(st->ctx.err, sizeof(st->ctx.err), "%s", text);
-        free(text);
-        event(R, "step_error", st->id, json_pack("{s:s}", "error", st->ctx.err));
-    }
-    pthread_mutex_lock(&R->lock); /* reports rise: counted and written under one lock */
-    for (size_t k = 0; k < R->n; k++)
-        done_steps += strcmp(R->steps[k].status, "pending") != 0;
-    snprintf(msg, sizeof(msg), "%s: %llu rows%s", st->id,
-             (unsigned long long)(st->wr ? st->rows_in : st->rows_out), ok ? "" : " (failed)");
-    osr_progress((double)done_steps, (double)R->n, msg);
-    pthread_mutex_unlock(&R->lock);
-}
-
-/* Runs the source itself: an extractor, or a processor over the inputs it was fed. */
-static int run_source(struct flow *f)
-{
-    struct step *s = f->from;
-    int rc = 0;
-
-    if (s->ex) {
-        event(f->R, "step_start", s->id, json_pack("{s:i}", "wave", s->wave));
-        return s->ex->run(&s->ctx, emit, f);
-    }
-    if (!s->state) { /* a processor without inputs */
-        event(f->R, "step_start", s->id, NULL);
-        rc = s->pr->open(&s->state, &s->ctx);
-    }
-    event(f->R, "step_run", s->id, json_pack("{s:i}", "wave", s->wave));
-    if (rc == 0)
-        rc = s->pr->run(s->state, &s->ctx, emit, f);
-    s->pr->close(s->state);
-    s->state = NULL;
-    return rc;
-}
-
-/* Runs source `src` into the steps that take its rows; returns the failed step or NULL.
- * Writers are committed when the source succeeded, else aborted; processors it fed keep
- * their inputs until they run themselves. */
-static struct step *run_flow(struct run *R, struct step *src)
-{
-    struct flow f = {R, src, NULL, false, 0};
-    uint64_t t0 = osr_now_us();
-    int rc = run_source(&f);
-
-    for (size_t i = 0; i < R->n; i++) {
-        struct step *w = &R->steps[i];
-        if (!w->wr || input_index(w, src) < 0)
-            continue;
-        if (rc == 0) {
-            uint64_t c0 = osr_now_us();
-            int crc = w->wr->commit(w->state, &w->ctx); /* frees the writer */
-            w->state = NULL;
-            w->us += osr_now_us() - c0;
-            f.fed_us += osr_now_us() - c0;
-            finish_step(R, w, crc == 0);
-            if (crc < 0 && !f.failed)
-                f.failed = w;
-        } else {
-            if (w->state)
-                w->wr->abort(w->state);
-            w->state = NULL;
-            if (w == f.failed)
-                finish_step(R, w, false);
-        }
-    }
-    if (f.failed && f.failed->pr && f.failed != src)
-        finish_step(R, f.failed, false);
-    src->us += osr_now_us() - t0 - f.fed_us;
-    if (rc < 0 && !f.failed)
-        f.failed = src;
-    finish_step(R, src, f.failed != src);
-    return f.failed;
-}
-
-/* ---- scheduling: sources whose inputs are done run side by side, unless they share a file */
-
-struct branch {
-    struct run *R;
-    struct step *src, *failed;
-    pthread_t thread;
-};
-
-/* Whether the branch from `src` may run again after `failed` failed: a network error or a
- * timeout, nothing of it committed, no processor holding its rows, the run going on. */
-static bool may_retry(struct run *R, const struct step *src, const struct step *failed)
-{
-    if (!failed->ctx.transient || src->retries >= R->req->cfg->runtime.retries || stop_requested ||
-        R->halt)
-        return false;
-    for (size_t i = 0; i < R->n; i++) {
-        const struct step *c = &R->steps[i];
-        if (input_index(c, src) >= 0 && (c->pr || strcmp(c->status, "success") == 0))
-            return false;
-    }
-    return true;
-}
-
-/* Puts the branch from `src` back to before it ran, counting the retry. */
-static void reset_branch(struct run *R, struct step *src)
-{
-    src->retries++;
-    for (size_t i = 0; i < R->n; i++) {
-        struct step *st = &R->steps[i];
-        if (st != src && input_index(st, src) < 0)
-            continue;
-        st->status = "pending";
-        st->rows_in = st->rows_out = st->bytes = st->us = 0;
-        st->retries = src->retries;
-        st->ctx.transient = false;
-    }
-}
-
-/* Runs a branch, again after a transient failure (runtime.retries, waiting
- * runtime.retry_backoff_ms, doubled each time); its final failure stops the run. */
-static void *branch_main(void *arg)
-{
-    struct branch *b = arg;
-    struct run *R = b->R;
-
-    while ((b->failed = run_flow(R, b->src)) && may_retry(R, b->src, b->failed)) {
-        long long wait_ms = R->req->cfg->runtime.retry_backoff_ms << b->src->retries;
-        event(R, "step_retry", b->src->id,
-              json_pack("{s:i, s:I, s:s}", "attempt", b->src->retries + 2, "wait_ms",
-                        (json_int_t)wait_ms, "after", b->failed->ctx.err));
-        for (; wait_ms > 0 && !stop_requested && !R->halt; wait_ms -= 20)
-            usleep(wait_ms < 20 ? (useconds_t)wait_ms * 1000 : 20000);
-        reset_branch(R, b->src);
-    }
-    if (b->failed) {
-        pthread_mutex_lock(&R->lock);
-        if (!R->first_failed)
-            R->first_failed = b->failed;
-        R->halt = 1;
-        pthread_mutex_unlock(&R->lock);
-    }
-    return NULL;
-}
-
-static bool ready(struct run *R, const struct step *st)
-{
-    json_t *v;
-    size_t i;
-
-    if (!is_source(st) || strcmp(st->status, "pending") != 0)
-        return false;
-    json_array_foreach(st->needs, i, v)
-    {
-        if (strcmp(find(R, json_string_value(v))->status, "success") != 0)
-            return false;
-    }
-    return true;
-}
-
-/* Whether a step of the branch from `src` uses a file a step of `taken` uses. */
-static bool shares_file(struct run *R, const struct step *src, const struct osr_strv *taken)
-{
-    for (size_t i = 0; i < R->n; i++) {
-        const struct step *st = &R->steps[i];
-        if ((st == src || (st->wr && input_index(st, src) >= 0)) && st->resource &&
-            osr_strv_contains(taken, st->resource))
-            return true;
-    }
-    return false;
-}
-
-static void take_files(struct run *R, const struct step *src, struct osr_strv *taken)
-{
-    for (size_t i = 0; i < R->n; i++) {
-        const struct step *st = &R->steps[i];
-        if ((st == src || (st->wr && input_index(st, src) >= 0)) && st->resource)
-            osr_strv_push(taken, st->resource);
-    }
-}
-
-/* Resolves the connections of a branch: its source and its writers. */
-static struct step *connect_branch(struct run *R, struct step *src)
-{
-    if (connect_step(R, src) < 0)
-        return src;
-    for (size_t i = 0; i < R->n; i++) {
-        struct step *w = &R->steps[i];
-        if (w->wr && input_index(w, src) >= 0 && connect_step(R, w) < 0)
-            return w;
-    }
-    return NULL;
-}
-
-/* Picks the branches to run next (at most `max`); returns how many, or sets *failed. */
-static size_t pick_wave(struct run *R, struct branch *wave, size_t max, struct step **failed)
-{
-    struct osr_strv taken = OSR_STRV_INIT;
-    size_t n = 0;
-    int round = 1;
-
-    for (size_t i = 0; i < R->n; i++)
-        round = R->steps[i].wave >= round ? R->steps[i].wave + 1 : round;
-
-    for (size_t i = 0; i < R->n && n < max && !*failed; i++) {
-        struct step *st = &R->steps[i];
-        if (!ready(R, st))
-            continue;
-        if (stop_requested) { /* between branches: this one fails without starting */
-            osr_step_fail(&st->ctx, "step '%s': the run was stopped (a signal)", st->id);
-            *failed = st;
-        } else if ((*failed = connect_branch(R, st)) == NULL && !shares_file(R, st, &taken)) {
-            take_files(R, st, &taken);
-            st->wave = round;
-            wave[n++] = (struct branch){.R = R, .src = st};
-        }
-    }
-    if (*failed) {
-        finish_step(R, *failed, false);
-        R->first_failed = *failed;
-    }
-    osr_strv_dispose(&taken);
-    return *failed ? 0 : n;
-}
-
-/* Runs a wave: one branch in this thread, more side by side in threads of their own. */
-static struct step *run_wave(struct run *R, struct branch *wave, size_t n)
-{
-    size_t started = 0;
-
-    for (size_t i = 1; i < n; i++) {
-        if (pthread_create(&wave[i].thread, NULL, branch_main, &wave[i]) != 0)
-            break;
-        started = i;
-    }
-    branch_main(&wave[0]);
-    for (size_t i = 1; i <= started; i++)
-        pthread_join(wave[i].thread, NULL);
-    for (size_t i = started + 1; i < n; i++) /* no thread to be had: run them here */
-        branch_main(&wave[i]);
-    return R->first_failed;
-}
-
-static struct step *run_steps(struct run *R)
-{
-    size_t max = (size_t)R->req->cfg->runtime.max_parallel_branches;
-    struct branch *wave = osr_xcalloc(max, sizeof(*wave));
-    struct step *failed = NULL;
-    size_t n;
-
-    while (!failed && (n = pick_wave(R, wave, max, &failed)) > 0)
-        failed = run_wave(R, wave, n);
-    free(wave);
-    return failed;
-}
-
 /* ---- the records a run leaves ---- */
 
-static char *dir_of_run(struct run *R, const char *slug, const char *ts)
+static char *dir_of_run(struct osr_run_state *R, const char *slug, const char *ts)
 {
     const struct osr_config *cfg = R->req->cfg;
     const char *profile =
@@ -642,15 +242,15 @@ static char *relative(const char *base, const char *path)
 
 int osr_run(json_t **out, const struct osr_run_req *r)
 {
-    struct run R = {.req = r,
-                    .secrets = OSR_STRV_INIT,
-                    .timeline = json_array(),
-                    .lock = PTHREAD_MUTEX_INITIALIZER};
+    struct osr_run_state R = {.req = r,
+                              .secrets = OSR_STRV_INIT,
+                              .timeline = json_array(),
+                              .lock = PTHREAD_MUTEX_INITIALIZER};
     const struct osr_config *cfg = r->cfg;
     char *build_dir = osr_path_dirname(r->manifest_path), *slug = NULL, *run_dir = NULL;
     char ts[32], finished[32];
     struct osr_diags ignored;
-    struct step *failed = NULL;
+    struct osr_run_step *failed = NULL;
     unsigned char rnd[6];
     json_t *steps_json = json_array(), *meta;
     uint64_t rows = 0;
@@ -691,12 +291,13 @@ int osr_run(json_t **out, const struct osr_run_req *r)
         }
         write_json_file(run_dir, "manifest.json", R.manifest, JSON_INDENT(2) | JSON_SORT_KEYS);
     }
-    event(&R, "run_start", NULL,
-          json_pack("{s:s, s:s, s:O?, s:b}", "run_id", R.run_id, "pipeline", slug, "manifest_hash",
-                    json_object_get(meta, "manifest_hash"), "dry_run", r->dry_run));
-    failed = run_steps(&R);
+    osr_run_event(&R, "run_start", NULL,
+                  json_pack("{s:s, s:s, s:O?, s:b}", "run_id", R.run_id, "pipeline", slug,
+                            "manifest_hash", json_object_get(meta, "manifest_hash"), "dry_run",
+                            r->dry_run));
+    failed = osr_run_branches(&R);
     for (size_t i = 0; i < R.n; i++) {
-        struct step *st = &R.steps[i];
+        struct osr_run_step *st = &R.steps[i];
         if (strcmp(st->status, "pending") == 0)
             st->status = "skipped";
         if (st->wr && strcmp(st->status, "success") == 0)
@@ -710,9 +311,9 @@ int osr_run(json_t **out, const struct osr_run_req *r)
                       strcmp(st->status, "failed") == 0 ? st->ctx.err : NULL));
     }
     utc_now(finished, sizeof(finished), false);
-    event(&R, failed ? "run_error" : "run_complete", NULL,
-          json_pack("{s:s, s:I}", "status", failed ? "failed" : "success", "duration_ms",
-                    (json_int_t)(osr_now_ms() - R.t0_ms)));
+    osr_run_event(&R, failed ? "run_error" : "run_complete", NULL,
+                  json_pack("{s:s, s:I}", "status", failed ? "failed" : "success", "duration_ms",
+                            (json_int_t)(osr_now_ms() - R.t0_ms)));
     *out = json_pack("{s:s, s:s, s:s, s:s?, s:O?, s:b, s:s, s:s, s:I, s:I, s:o}", "status",
                      failed ? "failed" : "success", "run_id", R.run_id, "pipeline", slug, "profile",
                      json_string_value(json_object_get(meta, "profile")), "manifest_hash",
@@ -773,7 +374,7 @@ done:
     if (R.events)
         fclose(R.events);
     for (size_t i = 0; i < R.n; i++) {
-        struct step *st = &R.steps[i];
+        struct osr_run_step *st = &R.steps[i];
         if (st->state && st->wr)
             st->wr->abort(st->state);
         if (st->state && st->pr)
