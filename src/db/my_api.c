@@ -26,6 +26,11 @@ const struct osr_my_api *osr_my_api_get(void)
         OSR_DYNSYM(api, num_fields, "mysql_num_fields"),
         OSR_DYNSYM(api, free_result, "mysql_free_result"),
         OSR_DYNSYM(api, real_escape_string, "mysql_real_escape_string"),
+        OSR_DYNSYM(api, use_result, "mysql_use_result"),
+        OSR_DYNSYM(api, affected_rows, "mysql_affected_rows"),
+        OSR_DYNSYM(api, warning_count, "mysql_warning_count"),
+        OSR_DYNSYM(api, set_local_infile_handler, "mysql_set_local_infile_handler"),
+        OSR_DYNSYM(api, cancel, "mariadb_cancel"),
     };
 
     if (!loaded && osr_dynload("libmariadb.so.3", "libmariadb3", syms, OSR_ARRAY_LEN(syms)) < 0)
