@@ -6,11 +6,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-extern const struct osr_extractor_ops osr_sqlite_extractor, osr_csv_extractor, osr_pg_extractor;
+extern const struct osr_extractor_ops osr_sqlite_extractor, osr_csv_extractor, osr_pg_extractor,
+    osr_mysql_extractor;
 extern const struct osr_writer_ops osr_sqlite_writer, osr_csv_writer, osr_pg_writer;
 
-static const struct osr_extractor_ops *const extractors[] = {&osr_sqlite_extractor,
-                                                             &osr_csv_extractor, &osr_pg_extractor};
+static const struct osr_extractor_ops *const extractors[] = {
+    &osr_sqlite_extractor, &osr_csv_extractor, &osr_pg_extractor, &osr_mysql_extractor};
 static const struct osr_writer_ops *const writers[] = {&osr_csv_writer, &osr_sqlite_writer,
                                                        &osr_pg_writer};
 
