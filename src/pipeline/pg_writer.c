@@ -26,16 +26,20 @@ static int fail_db(struct osr_step_ctx *ctx, const struct osr_db_error *e)
 }
 
 /* The column type for a created table, from the source's declared type (REAL, a double in
- * SQLite, becomes DOUBLE PRECISION: nothing is narrowed). */
-static const char *pg_type(const char *decl)
+ * SQLite, becomes DOUBLE PRECISION: nothing is narrowed; NUMERIC keeps its precision). */
+static const char *pg_type(const char *decl, char *buf, size_t n)
 {
-    static const char *const same[] = {"SMALLINT",  "BIGINT",      "DOUBLE PRECISION",
-                                       "NUMERIC",   "BOOLEAN",     "DATE",
-                                       "TIMESTAMP", "TIMESTAMPTZ", "TEXT"};
+    static const char *const same[] = {"SMALLINT", "BIGINT", "DOUBLE PRECISION", "NUMERIC",
+                                       "BOOLEAN",  "DATE",   "TIMESTAMP",        "TIMESTAMPTZ",
+                                       "TIME",     "TEXT"};
 
     for (size_t i = 0; i < OSR_ARRAY_LEN(same); i++) {
         if (strcasecmp(decl, same[i]) == 0)
             return same[i];
+    }
+    if (strncasecmp(decl, "NUMERIC(", 8) == 0 || strncasecmp(decl, "DECIMAL(", 8) == 0) {
+        snprintf(buf, n, "NUMERIC%s", decl + 7);
+        return buf;
     }
     if (strcasestr(decl, "INT")) /* SQLite's integers are 64 bits */
         return "BIGINT";
@@ -43,6 +47,8 @@ static const char *pg_type(const char *decl)
         return "BYTEA";
     if (strcasestr(decl, "REAL") || strcasestr(decl, "FLOA") || strcasestr(decl, "DOUB"))
         return "DOUBLE PRECISION";
+    if (strcasecmp(decl, "DATETIME") == 0)
+        return "TIMESTAMP";
     return "TEXT";
 }
 
@@ -116,8 +122,9 @@ static int w_open(void **state, struct osr_step_ctx *ctx, const struct osr_batch
         }
         osr_buf_printf(&sql, "CREATE TABLE %s (", name);
         for (size_t c = 0; c < schema->names.n; c++) {
-            char *col = osr_db_pg_ident(w->db, schema->names.v[c]);
-            osr_buf_printf(&sql, "%s%s %s", c ? ", " : "", col, pg_type(schema->types.v[c]));
+            char *col = osr_db_pg_ident(w->db, schema->names.v[c]), buf[64];
+            osr_buf_printf(&sql, "%s%s %s", c ? ", " : "", col,
+                           pg_type(schema->types.v[c], buf, sizeof(buf)));
             free(col);
         }
         osr_buf_puts(&sql, ")");
