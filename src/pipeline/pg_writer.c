@@ -1,5 +1,6 @@
 /*
- * pg_writer.c - postgres.writer: rows into a table through COPY ... FROM STDIN, all in one
+ * pg_writer.c - postgres.writer (and supabase.writer, the same over a Supabase project's
+ * Postgres endpoint): rows into a table through COPY ... FROM STDIN, all in one
  * transaction (created, replaced or emptied as write_mode says), committed at the end; an
  * aborted run closes the session, so PostgreSQL rolls everything back.
  */
@@ -69,6 +70,7 @@ static int w_open(void **state, struct osr_step_ctx *ctx, const struct osr_batch
     struct pgw *w = osr_xcalloc(1, sizeof(*w));
     const char *table = json_string_value(json_object_get(ctx->cfg, "table"));
     const char *sch = json_string_value(json_object_get(ctx->cfg, "schema"));
+    bool supabase = ctx->component && strncmp(ctx->component, "supabase.", 9) == 0;
     const char *mode;
     struct osr_db_error e = {OSR_DB_OK, ""};
     struct osr_buf sql;
@@ -90,7 +92,7 @@ static int w_open(void **state, struct osr_step_ctx *ctx, const struct osr_batch
     }
     if (!(mode = osr_step_write_mode(ctx, NULL)))
         goto done;
-    if (w->ops->open(&w->db, ctx->conn, &w->opts, &e) < 0 ||
+    if ((supabase ? osr_db_supabase_pg_open : w->ops->open)(&w->db, ctx->conn, &w->opts, &e) < 0 ||
         osr_db_pg_exec(w->db, "BEGIN", &e) < 0 ||
         osr_db_pg_table_exists(w->db, sch, table, &exists, &e) < 0) {
         fail_db(ctx, &e);
@@ -238,3 +240,5 @@ static int w_commit(void *state, struct osr_step_ctx *ctx)
 }
 
 const struct osr_writer_ops osr_pg_writer = {"postgres.writer", w_open, w_write, w_commit, w_abort};
+const struct osr_writer_ops osr_supabase_writer = {"supabase.writer", w_open, w_write, w_commit,
+                                                   w_abort};
