@@ -23,7 +23,8 @@ struct myx {
     void *payload;
     struct osr_batch b;
     enum osr_db_my_kind *kinds;
-    bool failed; /* the run's error is set (by a writer or here) */
+    uint64_t rows, limit; /* limit 0: none */
+    bool failed;          /* the run's error is set (by a writer or here) */
 };
 
 static int flush(struct myx *x)
@@ -92,6 +93,8 @@ static int on_row(char **values, const unsigned long *lens, void *payload)
     }
     if ((x->b.nrows == x->b.cap || x->b.arena.len + bytes > BATCH_BYTES) && flush(x) < 0)
         return 1;
+    if (x->limit && x->rows++ == x->limit)
+        return 1; /* enough: the rest of the result is not read */
     row = osr_batch_add_row(&x->b);
     for (size_t k = 0; k < x->b.names.n; k++) {
         if (values[k])
@@ -115,7 +118,7 @@ static char *statement(struct osr_step_ctx *ctx)
         return NULL;
     }
     osr_buf_init(&q, OSR_BUF_UNLIMITED);
-    if (query && (ctx->dry_run || json_is_integer(lim)))
+    if (query && ctx->dry_run)
         osr_buf_printf(&q, "SELECT * FROM (%s) AS osiris_q", query);
     else if (query)
         osr_buf_puts(&q, query);
@@ -130,9 +133,10 @@ static char *statement(struct osr_step_ctx *ctx)
         osr_buf_puts(&q, " FROM ");
         osr_db_my_ident(&q, json_string_value(json_object_get(ctx->cfg, "schema")), table);
     }
+    /* A query's limit is counted here: MariaDB drops the ORDER BY of a derived table. */
     if (ctx->dry_run) /* the columns only */
         osr_buf_puts(&q, " LIMIT 0");
-    else if (json_is_integer(lim))
+    else if (table && json_is_integer(lim))
         osr_buf_printf(&q, " LIMIT %lld", (long long)json_integer_value(lim));
     return osr_buf_take(&q);
 }
@@ -151,7 +155,11 @@ static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
                                .secret_values = ctx->secrets};
     const struct osr_db_ops *ops = osr_db_ops_get("mysql");
     struct osr_db_error e = {OSR_DB_OK, ""};
-    struct myx x = {.ctx = ctx, .emit = emit, .payload = payload};
+    json_t *lim = json_object_get(ctx->cfg, "limit");
+    struct myx x = {.ctx = ctx,
+                    .emit = emit,
+                    .payload = payload,
+                    .limit = json_integer_value(lim) > 0 ? (uint64_t)json_integer_value(lim) : 0};
     struct osr_db_my_reader rd = {on_columns, on_row, &x};
     osr_db *db = NULL;
     char *sql = NULL;

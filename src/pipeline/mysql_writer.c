@@ -263,7 +263,7 @@ static int plan_columns(struct myw *w, struct osr_step_ctx *ctx, const struct os
     static const char *const ints[] = {"tinyint", "smallint", "mediumint", "int", "bigint"};
 
     w->conv = osr_xcalloc(w->ncols ? w->ncols : 1, sizeof(*w->conv));
-    for (size_t c = 0; c < w->ncols; c++) {
+    for (size_t c = 0; names->n && c < w->ncols; c++) { /* none: a dry run, no table yet */
         size_t t = 0;
         while (t < names->n && strcasecmp(names->v[t], schema->names.v[c]) != 0)
             t++;
