@@ -128,12 +128,10 @@ static int target_columns(struct myw *w, struct osr_step_ctx *ctx, struct osr_st
     return rc;
 }
 
-/* The target rolls back (a transactional engine) and, for upsert, has a primary or unique
- * key on exactly the key columns. */
-static int check_target(struct myw *w, struct osr_step_ctx *ctx, const struct osr_strv *keys)
+/* The target must roll back: a transactional engine (InnoDB), not MyISAM, not a view. */
+static int check_engine(struct myw *w, struct osr_step_ctx *ctx)
 {
     struct osr_strv a = OSR_STRV_INIT, b = OSR_STRV_INIT;
-    const char *table = json_string_value(json_object_get(ctx->cfg, "table"));
     struct osr_buf q;
     int rc;
 
@@ -147,32 +145,43 @@ static int check_target(struct myw *w, struct osr_step_ctx *ctx, const struct os
         rc = osr_step_fail(ctx,
                            "step '%s': table %s uses engine %s, which cannot roll a failed run "
                            "back; writes need a transactional engine such as InnoDB",
-                           ctx->step_id, table, a.v[0][0] ? a.v[0] : "(none: a view)");
+                           ctx->step_id, json_string_value(json_object_get(ctx->cfg, "table")),
+                           a.v[0][0] ? a.v[0] : "(none: a view)");
     osr_strv_dispose(&a);
     osr_strv_dispose(&b);
-    osr_buf_clear(&q);
-    if (rc == 0 && keys->n) {
-        osr_buf_puts(&q, "SELECT index_name, COUNT(*) FROM information_schema.statistics WHERE "
-                         "non_unique = 0 AND ");
-        table_filter(&q, ctx);
-        osr_buf_puts(&q, " GROUP BY index_name HAVING COUNT(*) = SUM(column_name IN (");
-        for (size_t i = 0; i < keys->n; i++) {
-            osr_buf_puts(&q, i ? ", " : "");
-            osr_db_my_literal(&q, keys->v[i], strlen(keys->v[i]));
-        }
-        osr_buf_printf(&q, ")) AND COUNT(*) = %zu", keys->n);
-        rc = query2(w, ctx, q.ptr, &a, &b);
-        if (rc == 0 && a.n == 0) {
-            char *list = osr_strv_join(keys, ", ");
-            rc = osr_step_fail(ctx,
-                               "step '%s': write_mode upsert needs a primary or unique key on "
-                               "(%s) in table %s, and it has none",
-                               ctx->step_id, list, table);
-            free(list);
-        }
-        osr_strv_dispose(&a);
-        osr_strv_dispose(&b);
+    osr_buf_dispose(&q);
+    return rc;
+}
+
+/* Upsert needs a primary or unique key on exactly the key columns. */
+static int check_unique_key(struct myw *w, struct osr_step_ctx *ctx, const struct osr_strv *keys)
+{
+    struct osr_strv a = OSR_STRV_INIT, b = OSR_STRV_INIT;
+    struct osr_buf q;
+    int rc;
+
+    osr_buf_init(&q, OSR_BUF_UNLIMITED);
+    osr_buf_puts(&q, "SELECT index_name, COUNT(*) FROM information_schema.statistics WHERE "
+                     "non_unique = 0 AND ");
+    table_filter(&q, ctx);
+    osr_buf_puts(&q, " GROUP BY index_name HAVING COUNT(*) = SUM(column_name IN (");
+    for (size_t i = 0; i < keys->n; i++) {
+        osr_buf_puts(&q, i ? ", " : "");
+        osr_db_my_literal(&q, keys->v[i], strlen(keys->v[i]));
     }
+    osr_buf_printf(&q, ")) AND COUNT(*) = %zu", keys->n);
+    rc = query2(w, ctx, q.ptr, &a, &b);
+    if (rc == 0 && a.n == 0) {
+        char *list = osr_strv_join(keys, ", ");
+        rc = osr_step_fail(ctx,
+                           "step '%s': write_mode upsert needs a primary or unique key on (%s) "
+                           "in table %s, and it has none",
+                           ctx->step_id, list,
+                           json_string_value(json_object_get(ctx->cfg, "table")));
+        free(list);
+    }
+    osr_strv_dispose(&a);
+    osr_strv_dispose(&b);
     osr_buf_dispose(&q);
     return rc;
 }
@@ -652,8 +661,9 @@ static int w_open(void **state, struct osr_step_ctx *ctx, const struct osr_batch
     if (!exists && !ctx->dry_run && /* a dry run creates nothing */
         (create_table(w, ctx, schema) < 0 || target_columns(w, ctx, &names, &types) < 0))
         goto done;
-    if (check_target(w, ctx, &keys) < 0 || plan_columns(w, ctx, schema, &names, &types) < 0 ||
-        begin(w, ctx, schema, mode, exists) < 0)
+    if ((names.n && check_engine(w, ctx) < 0) ||
+        (names.n && keys.n && check_unique_key(w, ctx, &keys) < 0) ||
+        plan_columns(w, ctx, schema, &names, &types) < 0 || begin(w, ctx, schema, mode, exists) < 0)
         goto done;
     w->load = w->load && strcmp(mode, "upsert") != 0;
     if (w->load)
