@@ -41,6 +41,7 @@ struct osr_db_opts {
     bool read_only;
     const char *base_path;                /* relative sqlite paths and CSV dirs */
     const struct osr_strv *secret_values; /* for redacting messages */
+    bool local_infile; /* MariaDB: offer LOAD DATA LOCAL INFILE (fed by osr_db_my_load only) */
 };
 
 struct osr_db_ops {

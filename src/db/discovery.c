@@ -361,7 +361,7 @@ int osr_discovery_run(json_t **out, const struct osr_discovery_req *r, struct os
 {
     const struct osr_db_ops *ops = osr_db_ops_get(r->alias->family);
     struct osr_strv secrets = OSR_STRV_INIT;
-    struct osr_db_opts opts = {5, 30, true, r->base_path, &secrets};
+    struct osr_db_opts opts = {5, 30, true, r->base_path, &secrets, false};
     char id[17], fingerprint[65], *dirname = NULL, *dir = NULL, *ref = reference(r->alias);
     json_t *cfg = NULL, *result = NULL;
     osr_db *db = NULL;

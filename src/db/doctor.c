@@ -23,7 +23,7 @@ json_t *osr_doctor_check(const struct osr_conn_alias *a, const char *base_path)
     const struct osr_db_ops *ops = osr_db_ops_get(a->family);
     struct osr_strv secrets = OSR_STRV_INIT;
     struct osr_db_error err = {OSR_DB_OK, ""};
-    struct osr_db_opts opts = {5, 30, true, base_path, &secrets};
+    struct osr_db_opts opts = {5, 30, true, base_path, &secrets, false};
     uint64_t t0 = osr_now_us();
     json_t *cfg = NULL, *out;
     osr_db *db = NULL;

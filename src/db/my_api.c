@@ -6,12 +6,16 @@
 
 #include "core/dynload.h"
 
+#include <pthread.h>
+
 static struct osr_my_api api;
 static bool loaded;
+static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER; /* steps of a run in threads */
 
 const struct osr_my_api *osr_my_api_get(void)
 {
     const struct osr_dynsym syms[] = {
+        OSR_DYNSYM(api, library_init, "mysql_server_init"),
         OSR_DYNSYM(api, init, "mysql_init"),
         OSR_DYNSYM(api, options, "mysql_options"),
         OSR_DYNSYM(api, real_connect, "mysql_real_connect"),
@@ -26,10 +30,21 @@ const struct osr_my_api *osr_my_api_get(void)
         OSR_DYNSYM(api, num_fields, "mysql_num_fields"),
         OSR_DYNSYM(api, free_result, "mysql_free_result"),
         OSR_DYNSYM(api, real_escape_string, "mysql_real_escape_string"),
+        OSR_DYNSYM(api, use_result, "mysql_use_result"),
+        OSR_DYNSYM(api, affected_rows, "mysql_affected_rows"),
+        OSR_DYNSYM(api, warning_count, "mysql_warning_count"),
+        OSR_DYNSYM(api, set_local_infile_handler, "mysql_set_local_infile_handler"),
+        OSR_DYNSYM(api, cancel, "mariadb_cancel"),
     };
 
-    if (!loaded && osr_dynload("libmariadb.so.3", "libmariadb3", syms, OSR_ARRAY_LEN(syms)) < 0)
-        return NULL;
-    loaded = true;
-    return &api;
+    bool ok;
+
+    /* mysql_init initialises the library on first use, which is not thread-safe: done
+     * here, once, under the lock. */
+    pthread_mutex_lock(&load_lock);
+    ok = loaded || (osr_dynload("libmariadb.so.3", "libmariadb3", syms, OSR_ARRAY_LEN(syms)) == 0 &&
+                    api.library_init(0, NULL, NULL) == 0);
+    loaded = ok;
+    pthread_mutex_unlock(&load_lock);
+    return ok ? &api : NULL;
 }

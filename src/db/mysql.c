@@ -5,6 +5,10 @@
  * session is refused writes by the server; the statement timeout is max_statement_time
  * (MariaDB) or max_execution_time (MySQL). The catalog comes from information_schema in
  * three queries for the whole database.
+ *
+ * Pipeline steps (mysql.h) stream query results unbuffered and load rows with LOAD DATA
+ * LOCAL INFILE through this file's handler, which never opens a file: a server that asks
+ * for one outside a load gets a refusal.
  */
 /* mysql.h defines macros that use strcpy: it must come before compat.h poisons it. */
 #include "db/my_api.h"
@@ -13,6 +17,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "db/db.h"
+#include "db/mysql.h"
 #include "db/values.h"
 
 #include <math.h>
@@ -22,6 +27,9 @@ struct my {
     const struct osr_my_api *api;
     MYSQL *conn;
     char *database;
+    osr_db_my_feed_fn feed; /* the running load's rows, NULL outside osr_db_my_load */
+    void *feed_payload;
+    bool feed_failed;
 };
 
 static enum osr_db_category categorize(unsigned code, const char *msg)
@@ -81,6 +89,8 @@ static void set_timeouts(struct my *m, long long stt)
     MYSQL_RES *res = NULL;
     struct osr_db_error ignored;
 
+    if (stt < 0)
+        stt = 0; /* no limit (pipeline runs) */
     /* MariaDB first; MySQL ignores max_statement_time and has max_execution_time (ms). */
     snprintf(sql, sizeof(sql), "SET SESSION max_statement_time = %lld", stt);
     if (query(m, sql, &res, &ignored, "timeout") < 0) {
@@ -94,7 +104,9 @@ static void set_timeouts(struct my *m, long long stt)
 static void apply_options(struct my *m, json_t *cfg, const struct osr_db_opts *o)
 {
     unsigned ct = (unsigned)osr_db_cfg_int(cfg, "connect_timeout", o->connect_timeout_s);
-    unsigned rt = (unsigned)osr_db_cfg_int(cfg, "statement_timeout", o->statement_timeout_s) + 5;
+    long long stt = osr_db_cfg_int(cfg, "statement_timeout", o->statement_timeout_s);
+    unsigned rt = stt < 0 ? 0 : (unsigned)stt + 5; /* 0: wait as long as a statement runs */
+    unsigned infile = o->local_infile;
     const char *ca = osr_db_cfg_str(cfg, "ssl_ca"), *cert = osr_db_cfg_str(cfg, "ssl_cert");
     const char *key = osr_db_cfg_str(cfg, "ssl_key");
 
@@ -102,6 +114,7 @@ static void apply_options(struct my *m, json_t *cfg, const struct osr_db_opts *o
     m->api->options(m->conn, MYSQL_OPT_READ_TIMEOUT, &rt);
     m->api->options(m->conn, MYSQL_OPT_WRITE_TIMEOUT, &rt);
     m->api->options(m->conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    m->api->options(m->conn, MYSQL_OPT_LOCAL_INFILE, &infile);
     if (ca)
         m->api->options(m->conn, MYSQL_OPT_SSL_CA, ca);
     if (cert)
@@ -112,6 +125,41 @@ static void apply_options(struct my *m, json_t *cfg, const struct osr_db_opts *o
         my_bool yes = 1;
         m->api->options(m->conn, MYSQL_OPT_SSL_ENFORCE, &yes);
     }
+}
+
+/* LOCAL INFILE: the server names a file; the rows of the running load are sent instead,
+ * and outside a load nothing is. */
+static int infile_init(void **ptr, const char *name, void *userdata)
+{
+    struct my *m = userdata;
+
+    OSR_UNUSED(name);
+    *ptr = m;
+    return m->feed ? 0 : 1;
+}
+
+static int infile_read(void *ptr, char *buf, unsigned int len)
+{
+    struct my *m = ptr;
+    long n = m->feed(buf, len, m->feed_payload);
+
+    if (n < 0)
+        m->feed_failed = true;
+    return (int)n;
+}
+
+static void infile_end(void *ptr)
+{
+    OSR_UNUSED(ptr);
+}
+
+static int infile_error(void *ptr, char *msg, unsigned int len)
+{
+    struct my *m = ptr;
+
+    snprintf(msg, len, "%s",
+             m->feed ? "the rows could not be sent" : "the server asked for a local file");
+    return 2000; /* CR_UNKNOWN_ERROR */
 }
 
 static int my_open(osr_db **out, json_t *cfg, const struct osr_db_opts *o, struct osr_db_error *e)
@@ -129,6 +177,7 @@ static int my_open(osr_db **out, json_t *cfg, const struct osr_db_opts *o, struc
     m->base.opts = o;
     m->api = api;
     m->conn = api->init(NULL);
+    api->set_local_infile_handler(m->conn, infile_init, infile_read, infile_end, infile_error, m);
     apply_options(m, cfg, o);
     if (!api->real_connect(m->conn, osr_db_cfg_str(cfg, "host"), osr_db_cfg_str(cfg, "user"),
                            osr_db_cfg_str(cfg, "password"), osr_db_cfg_str(cfg, "database"),
@@ -326,13 +375,7 @@ static char *quote(const char *name)
     struct osr_buf b;
 
     osr_buf_init(&b, OSR_BUF_UNLIMITED);
-    osr_buf_putc(&b, '`');
-    for (; *name; name++) {
-        if (*name == '`')
-            osr_buf_putc(&b, '`');
-        osr_buf_putc(&b, *name);
-    }
-    osr_buf_putc(&b, '`');
+    osr_db_my_ident(&b, NULL, name);
     return osr_buf_take(&b);
 }
 
@@ -495,6 +538,201 @@ static void my_close(osr_db *db)
     m->api->close(m->conn);
     free(m->database);
     free(m);
+}
+
+/* ---- for pipeline steps (mysql.h) ---- */
+
+/* Portable type names (what a writer of another family understands) per wire type. */
+static const struct {
+    enum enum_field_types type;
+    const char *decl, *unsigned_decl;
+    enum osr_db_my_kind kind;
+} wire_types[] = {
+    {MYSQL_TYPE_TINY, "SMALLINT", "SMALLINT", OSR_DB_MY_INT},
+    {MYSQL_TYPE_YEAR, "SMALLINT", "SMALLINT", OSR_DB_MY_INT},
+    {MYSQL_TYPE_SHORT, "SMALLINT", "INTEGER", OSR_DB_MY_INT},
+    {MYSQL_TYPE_INT24, "INTEGER", "INTEGER", OSR_DB_MY_INT},
+    {MYSQL_TYPE_LONG, "INTEGER", "BIGINT", OSR_DB_MY_INT},
+    {MYSQL_TYPE_LONGLONG, "BIGINT", "NUMERIC(20)", OSR_DB_MY_INT},
+    {MYSQL_TYPE_FLOAT, "REAL", "REAL", OSR_DB_MY_REAL},
+    {MYSQL_TYPE_DOUBLE, "DOUBLE PRECISION", "DOUBLE PRECISION", OSR_DB_MY_REAL},
+    {MYSQL_TYPE_DATE, "DATE", "DATE", OSR_DB_MY_TEXT},
+    {MYSQL_TYPE_TIME, "TIME", "TIME", OSR_DB_MY_TEXT},
+    {MYSQL_TYPE_DATETIME, "TIMESTAMP", "TIMESTAMP", OSR_DB_MY_DATETIME},
+    {MYSQL_TYPE_TIMESTAMP, "TIMESTAMP", "TIMESTAMP", OSR_DB_MY_DATETIME},
+    {MYSQL_TYPE_BIT, "BLOB", "BLOB", OSR_DB_MY_BLOB},
+    {MYSQL_TYPE_GEOMETRY, "BLOB", "BLOB", OSR_DB_MY_BLOB},
+    {MYSQL_TYPE_JSON, "JSON", "JSON", OSR_DB_MY_TEXT},
+    {MYSQL_TYPE_NULL, "TEXT", "TEXT", OSR_DB_MY_TEXT},
+};
+
+static void describe_field(const MYSQL_FIELD *f, struct osr_db_my_col *c)
+{
+    bool uns = f->flags & UNSIGNED_FLAG;
+
+    c->name = f->name;
+    for (size_t i = 0; i < OSR_ARRAY_LEN(wire_types); i++) {
+        if (wire_types[i].type == f->type) {
+            snprintf(c->decl, sizeof(c->decl), "%s",
+                     uns ? wire_types[i].unsigned_decl : wire_types[i].decl);
+            c->kind = wire_types[i].kind;
+            return;
+        }
+    }
+    if (f->type == MYSQL_TYPE_DECIMAL || f->type == MYSQL_TYPE_NEWDECIMAL) {
+        /* the display length counts the sign and the decimal point */
+        unsigned long prec = f->length - (f->decimals > 0) - !uns;
+        snprintf(c->decl, sizeof(c->decl), "NUMERIC(%lu,%u)", prec, f->decimals);
+        c->kind = OSR_DB_MY_TEXT;
+        return;
+    }
+    c->kind = f->charsetnr == 63 ? OSR_DB_MY_BLOB : OSR_DB_MY_TEXT; /* 63: binary */
+    snprintf(c->decl, sizeof(c->decl), "%s", c->kind == OSR_DB_MY_BLOB ? "BLOB" : "TEXT");
+}
+
+int osr_db_my_exec(osr_db *db, const char *sql, struct osr_db_error *e)
+{
+    struct my *m = (struct my *)db;
+    MYSQL_RES *res = NULL;
+    int rc = query(m, sql, &res, e, "the statement failed");
+
+    if (res)
+        m->api->free_result(res);
+    return rc;
+}
+
+int osr_db_my_rows(osr_db *db, const char *sql,
+                   int (*row)(char **values, const unsigned long *lens, void *payload),
+                   void *payload, struct osr_db_error *e)
+{
+    struct my *m = (struct my *)db;
+    MYSQL_RES *res = NULL;
+    MYSQL_ROW r;
+    int rc = query(m, sql, &res, e, "the query failed");
+
+    if (rc < 0 || !res)
+        return rc;
+    while ((r = m->api->fetch_row(res)) && row(r, m->api->fetch_lengths(res), payload) == 0)
+        ;
+    m->api->free_result(res);
+    return 0;
+}
+
+int osr_db_my_stream(osr_db *db, const char *sql, const struct osr_db_my_reader *r,
+                     struct osr_db_error *e)
+{
+    struct my *m = (struct my *)db;
+    struct osr_db_my_col *cols;
+    MYSQL_RES *res;
+    MYSQL_ROW row;
+    unsigned n;
+    int rc;
+
+    /* A slow consumer (a writer) may keep the server waiting longer than its default. */
+    if ((rc = osr_db_my_exec(db, "SET SESSION time_zone = '+00:00', net_write_timeout = 3600", e)) <
+            0 ||
+        (rc = osr_db_my_exec(db, "START TRANSACTION WITH CONSISTENT SNAPSHOT", e)) < 0)
+        return rc;
+    if (m->api->real_query(m->conn, sql, strlen(sql)) != 0)
+        return my_fail(m, e, "the query failed");
+    if (!(res = m->api->use_result(m->conn)))
+        return m->api->errnum(m->conn)
+                   ? my_fail(m, e, "the query failed")
+                   : osr_db_fail(e, OSR_DB_CONFIG, m->base.opts, "the statement returns no rows");
+    n = m->api->num_fields(res);
+    cols = osr_xcalloc(n ? n : 1, sizeof(*cols));
+    for (unsigned k = 0; k < n; k++)
+        describe_field(&m->api->fetch_fields(res)[k], &cols[k]);
+    rc = r->columns(cols, n, r->payload) != 0;
+    while (rc == 0 && (row = m->api->fetch_row(res)))
+        rc = r->row(row, m->api->fetch_lengths(res), r->payload) != 0;
+    if (rc == 0 && m->api->errnum(m->conn))
+        rc = my_fail(m, e, "reading failed");
+    if (rc == 1) /* freeing an unbuffered result would read the rest of it */
+        m->api->cancel(m->conn);
+    m->api->free_result(res);
+    free(cols);
+    return rc == 0 ? osr_db_my_exec(db, "COMMIT", e) : rc;
+}
+
+/* The first warning of the last statement as the error. */
+static int first_warning(struct my *m, struct osr_db_error *e)
+{
+    unsigned count = m->api->warning_count(m->conn);
+    struct osr_db_error ignored;
+    MYSQL_RES *res = NULL;
+    MYSQL_ROW w = NULL;
+    int rc;
+
+    if (query(m, "SHOW WARNINGS LIMIT 1", &res, &ignored, "warnings") == 0 && res)
+        w = m->api->fetch_row(res);
+    if (w && w[1] && w[2])
+        rc = osr_db_fail(e, categorize((unsigned)strtoul(w[1], NULL, 10), w[2]), m->base.opts,
+                         "the rows were refused: %s (%u warning%s)", w[2], count,
+                         count == 1 ? "" : "s");
+    else
+        rc = osr_db_fail(e, OSR_DB_UNKNOWN, m->base.opts, "the rows were refused (%u warnings)",
+                         count);
+    if (res)
+        m->api->free_result(res);
+    return rc;
+}
+
+int osr_db_my_load(osr_db *db, const char *sql, osr_db_my_feed_fn feed, void *payload,
+                   uint64_t *rows, struct osr_db_error *e)
+{
+    struct my *m = (struct my *)db;
+    int rc;
+
+    m->feed = feed;
+    m->feed_payload = payload;
+    m->feed_failed = false;
+    rc = m->api->real_query(m->conn, sql, strlen(sql));
+    m->feed = NULL;
+    if (rc != 0)
+        return my_fail(m, e, "loading rows failed");
+    if (m->feed_failed)
+        return osr_db_fail(e, OSR_DB_UNKNOWN, m->base.opts, "the rows could not be sent");
+    *rows = m->api->affected_rows(m->conn);
+    return m->api->warning_count(m->conn) > 0 ? first_warning(m, e) : 0;
+}
+
+void osr_db_my_ident(struct osr_buf *out, const char *schema, const char *name)
+{
+    const char *parts[2] = {schema, name};
+
+    for (int k = 0; k < 2; k++) {
+        if (!parts[k])
+            continue;
+        if (k == 1 && schema)
+            osr_buf_putc(out, '.');
+        osr_buf_putc(out, '`');
+        for (const char *p = parts[k]; *p; p++) {
+            if (*p == '`')
+                osr_buf_putc(out, '`');
+            osr_buf_putc(out, *p);
+        }
+        osr_buf_putc(out, '`');
+    }
+}
+
+void osr_db_my_literal(struct osr_buf *out, const char *p, size_t len)
+{
+    osr_buf_putc(out, '\'');
+    for (size_t i = 0; i < len; i++) {
+        const char *esc = p[i] == '\\'   ? "\\\\"
+                          : p[i] == '\'' ? "\\'"
+                          : p[i] == '\0' ? "\\0"
+                          : p[i] == '\n' ? "\\n"
+                          : p[i] == '\r' ? "\\r"
+                          : p[i] == 26   ? "\\Z"
+                                         : NULL;
+        if (esc)
+            osr_buf_puts(out, esc);
+        else
+            osr_buf_putc(out, p[i]);
+    }
+    osr_buf_putc(out, '\'');
 }
 
 const struct osr_db_ops osr_db_mysql_ops = {

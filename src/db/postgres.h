@@ -20,6 +20,11 @@ int osr_db_pg_query(osr_db *db, const char *sql, int (*row)(json_t *, json_t *, 
                     void *payload, struct osr_db_error *e);
 void osr_db_pg_close(osr_db *db);
 
+/* A PostgreSQL session on a Supabase connection's Postgres endpoint (pg_dsn, or the host
+ * fields), for the osr_db_pg_* functions below; closed by its ops->close (supabase.c). */
+int osr_db_supabase_pg_open(osr_db **out, json_t *cfg, const struct osr_db_opts *o,
+                            struct osr_db_error *e);
+
 /* A chunk of a streamed result: nrows x ncols values in PostgreSQL's text form, with the
  * columns' names and type oids. value() gives NULL for an SQL null. */
 struct osr_db_chunk {

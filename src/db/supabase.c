@@ -160,6 +160,23 @@ static json_t *pg_config(json_t *cfg)
     return pg;
 }
 
+int osr_db_supabase_pg_open(osr_db **out, json_t *cfg, const struct osr_db_opts *o,
+                            struct osr_db_error *e)
+{
+    json_t *pg;
+    int rc;
+
+    *out = NULL;
+    if (!osr_db_cfg_str(cfg, "pg_dsn") && !osr_db_cfg_str(cfg, "host"))
+        return osr_db_fail(e, OSR_DB_CONFIG, o,
+                           "reading or writing tables on supabase needs pg_dsn (or host, user, "
+                           "password) on the connection");
+    pg = pg_config(cfg);
+    rc = osr_db_pg_open(out, pg, o, &osr_db_postgres_ops, e);
+    json_decref(pg);
+    return rc;
+}
+
 static int sb_open(osr_db **out, json_t *cfg, const struct osr_db_opts *o, struct osr_db_error *e)
 {
     struct sb *s = osr_xcalloc(1, sizeof(*s));
@@ -175,9 +192,7 @@ static int sb_open(osr_db **out, json_t *cfg, const struct osr_db_opts *o, struc
         s->url = osr_xasprintf("https://%s.supabase.co", pid);
     s->key = first_key(cfg) ? osr_xstrdup(first_key(cfg)) : NULL;
     if (osr_db_cfg_str(cfg, "pg_dsn") || osr_db_cfg_str(cfg, "host")) {
-        json_t *pg = pg_config(cfg);
-        rc = osr_db_pg_open(&s->pg, pg, o, &osr_db_postgres_ops, e);
-        json_decref(pg);
+        rc = osr_db_supabase_pg_open(&s->pg, cfg, o, e);
     } else if (!s->url) {
         rc = osr_db_fail(e, OSR_DB_CONFIG, o,
                          "a supabase connection needs url or project_id, and pg_dsn or host "

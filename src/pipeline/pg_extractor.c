@@ -1,5 +1,6 @@
 /*
- * pg_extractor.c - postgres.extractor: a query (or a table) read with COPY ... TO STDOUT
+ * pg_extractor.c - postgres.extractor (and supabase.extractor, the same over a Supabase
+ * project's Postgres endpoint): a query (or a table) read with COPY ... TO STDOUT
  * in a read-only transaction (db/postgres.h), decoded `batch_size` rows at a time, so a
  * table of any size moves in constant memory. Integers and floats become typed cells, bytea a blob,
  * every other type its PostgreSQL text form (timestamps in ISO and UTC, numerics exact); the
@@ -154,6 +155,12 @@ static int on_chunk(const struct osr_db_chunk *c, void *payload)
     return 0;
 }
 
+/* supabase.extractor: the same, over the project's Postgres endpoint. */
+static bool is_supabase(const struct osr_step_ctx *ctx)
+{
+    return ctx->component && strncmp(ctx->component, "supabase.", 9) == 0;
+}
+
 static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
 {
     const char *query = json_string_value(json_object_get(ctx->cfg, "query"));
@@ -197,7 +204,7 @@ static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
                                     : "SELECT * FROM %s LIMIT %lld",
                               query ? query : name, (long long)json_integer_value(lim))
               : osr_xasprintf(query ? "%s" : "SELECT * FROM %s", query ? query : name);
-    if (ops->open(&db, ctx->conn, &opts, &e) < 0) {
+    if ((is_supabase(ctx) ? osr_db_supabase_pg_open : ops->open)(&db, ctx->conn, &opts, &e) < 0) {
         osr_step_fail_db(ctx, &e);
         goto done;
     }
@@ -217,3 +224,4 @@ done:
 }
 
 const struct osr_extractor_ops osr_pg_extractor = {"postgres.extractor", extract};
+const struct osr_extractor_ops osr_supabase_extractor = {"supabase.extractor", extract};

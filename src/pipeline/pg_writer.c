@@ -1,5 +1,6 @@
 /*
- * pg_writer.c - postgres.writer: rows into a table through COPY ... FROM STDIN, all in one
+ * pg_writer.c - postgres.writer (and supabase.writer, the same over a Supabase project's
+ * Postgres endpoint): rows into a table through COPY ... FROM STDIN, all in one
  * transaction (created, replaced or emptied as write_mode says), committed at the end; an
  * aborted run closes the session, so PostgreSQL rolls everything back. write_mode upsert
  * copies into a temporary stage table and merges it on primary_key at the end.
@@ -22,16 +23,20 @@ struct pgw {
 };
 
 /* The column type for a created table, from the source's declared type (REAL, a double in
- * SQLite, becomes DOUBLE PRECISION: nothing is narrowed). */
-static const char *pg_type(const char *decl)
+ * SQLite, becomes DOUBLE PRECISION: nothing is narrowed; NUMERIC keeps its precision). */
+static const char *pg_type(const char *decl, char *buf, size_t n)
 {
-    static const char *const same[] = {"SMALLINT",  "BIGINT",      "DOUBLE PRECISION",
-                                       "NUMERIC",   "BOOLEAN",     "DATE",
-                                       "TIMESTAMP", "TIMESTAMPTZ", "TEXT"};
+    static const char *const same[] = {"SMALLINT", "BIGINT", "DOUBLE PRECISION", "NUMERIC",
+                                       "BOOLEAN",  "DATE",   "TIMESTAMP",        "TIMESTAMPTZ",
+                                       "TIME",     "TEXT"};
 
     for (size_t i = 0; i < OSR_ARRAY_LEN(same); i++) {
         if (strcasecmp(decl, same[i]) == 0)
             return same[i];
+    }
+    if (strncasecmp(decl, "NUMERIC(", 8) == 0 || strncasecmp(decl, "DECIMAL(", 8) == 0) {
+        snprintf(buf, n, "NUMERIC%s", decl + 7);
+        return buf;
     }
     if (strcasestr(decl, "INT")) /* SQLite's integers are 64 bits */
         return "BIGINT";
@@ -39,6 +44,8 @@ static const char *pg_type(const char *decl)
         return "BYTEA";
     if (strcasestr(decl, "REAL") || strcasestr(decl, "FLOA") || strcasestr(decl, "DOUB"))
         return "DOUBLE PRECISION";
+    if (strcasecmp(decl, "DATETIME") == 0)
+        return "TIMESTAMP";
     return "TEXT";
 }
 
@@ -99,8 +106,9 @@ static int prepare_table(struct pgw *w, struct osr_step_ctx *ctx, const char *na
                                ctx->step_id, table);
         osr_buf_printf(&sql, "CREATE TABLE %s (", name);
         for (size_t c = 0; c < schema->names.n; c++) {
-            char *col = osr_db_pg_ident(w->db, schema->names.v[c]);
-            osr_buf_printf(&sql, "%s%s %s", c ? ", " : "", col, pg_type(schema->types.v[c]));
+            char *col = osr_db_pg_ident(w->db, schema->names.v[c]), buf[64];
+            osr_buf_printf(&sql, "%s%s %s", c ? ", " : "", col,
+                           pg_type(schema->types.v[c], buf, sizeof(buf)));
             free(col);
         }
         if (keys->n) {
@@ -171,6 +179,7 @@ static int w_open(void **state, struct osr_step_ctx *ctx, const struct osr_batch
     struct pgw *w = osr_xcalloc(1, sizeof(*w));
     const char *table = json_string_value(json_object_get(ctx->cfg, "table"));
     const char *sch = json_string_value(json_object_get(ctx->cfg, "schema"));
+    bool supabase = ctx->component && strncmp(ctx->component, "supabase.", 9) == 0;
     const char *mode;
     struct osr_db_error e = {OSR_DB_OK, ""};
     struct osr_strv keys = OSR_STRV_INIT;
@@ -192,7 +201,7 @@ static int w_open(void **state, struct osr_step_ctx *ctx, const struct osr_batch
     }
     if (!(mode = osr_step_write_mode(ctx, &keys)) || osr_step_keys_check(ctx, &keys, schema) < 0)
         goto done;
-    if (w->ops->open(&w->db, ctx->conn, &w->opts, &e) < 0 ||
+    if ((supabase ? osr_db_supabase_pg_open : w->ops->open)(&w->db, ctx->conn, &w->opts, &e) < 0 ||
         osr_db_pg_exec(w->db, "BEGIN", &e) < 0) {
         osr_step_fail_db(ctx, &e);
         goto done;
@@ -314,3 +323,5 @@ static int w_commit(void *state, struct osr_step_ctx *ctx)
 }
 
 const struct osr_writer_ops osr_pg_writer = {"postgres.writer", w_open, w_write, w_commit, w_abort};
+const struct osr_writer_ops osr_supabase_writer = {"supabase.writer", w_open, w_write, w_commit,
+                                                   w_abort};

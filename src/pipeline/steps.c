@@ -9,16 +9,19 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-extern const struct osr_extractor_ops osr_sqlite_extractor, osr_csv_extractor, osr_pg_extractor;
+extern const struct osr_extractor_ops osr_sqlite_extractor, osr_csv_extractor, osr_pg_extractor,
+    osr_mysql_extractor, osr_supabase_extractor;
 extern const struct osr_processor_ops osr_sqlite_processor, osr_duckdb_processor;
-extern const struct osr_writer_ops osr_sqlite_writer, osr_csv_writer, osr_pg_writer;
+extern const struct osr_writer_ops osr_sqlite_writer, osr_csv_writer, osr_pg_writer,
+    osr_mysql_writer, osr_supabase_writer;
 
-static const struct osr_extractor_ops *const extractors[] = {&osr_sqlite_extractor,
-                                                             &osr_csv_extractor, &osr_pg_extractor};
+static const struct osr_extractor_ops *const extractors[] = {
+    &osr_sqlite_extractor, &osr_csv_extractor, &osr_pg_extractor, &osr_mysql_extractor,
+    &osr_supabase_extractor};
 static const struct osr_processor_ops *const processors[] = {&osr_sqlite_processor,
                                                              &osr_duckdb_processor};
-static const struct osr_writer_ops *const writers[] = {&osr_csv_writer, &osr_sqlite_writer,
-                                                       &osr_pg_writer};
+static const struct osr_writer_ops *const writers[] = {
+    &osr_csv_writer, &osr_sqlite_writer, &osr_pg_writer, &osr_mysql_writer, &osr_supabase_writer};
 
 const struct osr_extractor_ops *osr_extractor_find(const char *component)
 {

@@ -51,7 +51,8 @@ static void probe(const char *family, json_t *cfg, const char *write_sql, const 
                   const char *read_sql, const char *base)
 {
     const struct osr_db_ops *ops = osr_db_ops_get(family);
-    struct osr_db_opts ro = {5, 30, true, base, NULL}, rw = {5, 30, false, base, NULL};
+    struct osr_db_opts ro = {5, 30, true, base, NULL, false},
+                       rw = {5, 30, false, base, NULL, false};
     struct osr_db_error e = {OSR_DB_OK, ""};
     osr_db *db = NULL;
     long long n = -1;
