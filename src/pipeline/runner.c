@@ -203,6 +203,22 @@ static void write_json_file(const char *dir, const char *name, json_t *doc, size
     free(path);
 }
 
+/* artifacts/<step>/cleaned_config.json: what each step ran with (its connection as the
+ * reference the pipeline names: the resolved fields, secrets among them, are never
+ * written). */
+static void write_step_configs(struct osr_run_state *R, const char *run_dir)
+{
+    for (size_t i = 0; i < R->n; i++) {
+        char *rel = osr_xasprintf("artifacts/%s", R->steps[i].id);
+        char *dir = osr_path_join(run_dir, rel);
+        if (osr_fs_mkdir_p(dir, 0700) == 0)
+            write_json_file(dir, "cleaned_config.json", R->steps[i].cfg,
+                            JSON_INDENT(2) | JSON_SORT_KEYS);
+        free(dir);
+        free(rel);
+    }
+}
+
 /* Appends `rec` (stolen) to the run index, under an exclusive lock. */
 static int append_index(const struct osr_config *cfg, json_t *rec)
 {
@@ -290,6 +306,7 @@ int osr_run(json_t **out, const struct osr_run_req *r)
             free(events);
         }
         write_json_file(run_dir, "manifest.json", R.manifest, JSON_INDENT(2) | JSON_SORT_KEYS);
+        write_step_configs(&R, run_dir);
     }
     osr_run_event(&R, "run_start", NULL,
                   json_pack("{s:s, s:s, s:O?, s:b}", "run_id", R.run_id, "pipeline", slug,

@@ -47,7 +47,11 @@ expect_eq "$(sqlite3 -csv "$db" "SELECT id, customer_id, unit_price, status, ifn
 expect_eq "$(sqlite3 "$db" "SELECT count(*), sum(unit_price) = (SELECT sum(unit_price) FROM orders) FROM orders_copy")" "$want|1" "SQLite copy"
 run_id=$(jq -r .run_id <<<"$OUT")
 run_dir=$(jq -r .run_dir <<<"$OUT")
-expect_eq "$(ls "$run_dir" | tr '\n' ' ')" "events.jsonl manifest.json metrics.jsonl " "run logs"
+expect_eq "$(ls "$run_dir" | tr '\n' ' ')" "artifacts events.jsonl manifest.json metrics.jsonl " "run logs"
+expect_eq "$(ls "$run_dir/artifacts" | tr '\n' ' ')|$(jq -r .connection "$run_dir/artifacts/read/cleaned_config.json")" \
+    "copy csv read |@sqlite.demo" "a directory per step with the configuration it ran with"
+expect_eq "$(stat -c %a "$run_dir/artifacts" "$run_dir/artifacts/read" "$run_dir/artifacts/read/cleaned_config.json" | tr '\n' ' ')" \
+    "700 700 600 " "private too"
 expect_eq "$(jq -r .event "$run_dir/events.jsonl" | tr '\n' ' ')" \
     "run_start step_start step_start step_start step_complete step_complete step_complete run_complete " "events"
 expect_eq "$(jq -sc 'map(.id)' "$run_dir/metrics.jsonl")" '["read","csv","copy"]' "metrics per step"
