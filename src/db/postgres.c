@@ -724,6 +724,7 @@ struct copy_rows {
     struct osr_buf vals;
     size_t *off, *len;
     size_t nrows, cap, ncols;
+    bool shortest; /* PostgreSQL 12 or later with extra_float_digits 1 */
 };
 
 static const char *copy_name(const struct osr_db_chunk *c, size_t col)
@@ -774,13 +775,17 @@ static bool copy_row(struct copy_rows *cr, const char *line, size_t n)
     if (n && line[n - 1] == '\n')
         n--;
     for (size_t i = 0; i <= n; col++) {
-        size_t end = i, start = cr->vals.len;
-        while (end < n && line[end] != '\t')
-            end++;
+        const char *tab = memchr(line + i, '\t', n - i);
+        size_t end = tab ? (size_t)(tab - line) : n, start = cr->vals.len;
         if (col >= cr->ncols)
             return false;
         if (end - i == 2 && line[i] == '\\' && line[i + 1] == 'N') {
             cr->off[base + col] = SIZE_MAX;
+        } else if (!memchr(line + i, '\\', end - i)) { /* nothing escaped: one copy */
+            osr_buf_put(&cr->vals, line + i, end - i);
+            osr_buf_putc(&cr->vals, '\0');
+            cr->off[base + col] = start;
+            cr->len[base + col] = end - i;
         } else {
             for (size_t k = i; k < end; k++) {
                 char ch = line[k];
@@ -814,7 +819,8 @@ static bool copy_row(struct copy_rows *cr, const char *line, size_t n)
 /* Hands the decoded rows to fn and starts a new chunk; returns fn's answer. */
 static int copy_flush(struct copy_rows *cr, osr_db_chunk_fn fn, void *payload)
 {
-    struct osr_db_chunk c = {cr->nrows, cr->ncols, copy_name, copy_type, copy_value, cr};
+    struct osr_db_chunk c = {cr->nrows,  cr->ncols, cr->shortest, copy_name, copy_type,
+                             copy_value, cr};
     int rc = fn(&c, payload);
 
     cr->nrows = 0;
@@ -834,6 +840,13 @@ int osr_db_pg_stream(osr_db *db, const char *sql, size_t fetch_rows, osr_db_chun
     if (!(r = run(p, "BEGIN READ ONLY", 0, NULL, e, "cannot start a transaction")))
         return -OSR_ECONN;
     p->pq->clear(r);
+    /* From version 12 on, extra_float_digits 1 prints every float as the shortest text that
+     * reads back exactly: writers may then copy that text instead of formatting again. */
+    if (p->pq->serverVersion(p->conn) >= 120000 &&
+        (r = run(p, "SET LOCAL extra_float_digits = 1", 0, NULL, e, "cannot set up the session"))) {
+        p->pq->clear(r);
+        cr.shortest = true;
+    }
     /* The columns first (the query planned, no row read), then every row through COPY. */
     stmt = osr_xasprintf("SELECT * FROM (%s) AS osiris_q LIMIT 0", sql);
     cr.desc = run(p, stmt, 0, NULL, e, "the query failed");
@@ -856,8 +869,8 @@ int osr_db_pg_stream(osr_db *db, const char *sql, size_t fetch_rows, osr_db_chun
         goto done;
     }
     p->pq->clear(r);
-    if (fn(&(struct osr_db_chunk){0, cr.ncols, copy_name, copy_type, copy_value, &cr}, payload) !=
-        0)
+    if (fn(&(struct osr_db_chunk){0, cr.ncols, cr.shortest, copy_name, copy_type, copy_value, &cr},
+           payload) != 0)
         rc = 1; /* the columns; the caller may stop here (a dry run) */
     while (rc == 0 && (n = p->pq->getCopyData(p->conn, &line, 0)) > 0) {
         bool ok = copy_row(&cr, line, (size_t)n);

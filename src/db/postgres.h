@@ -29,6 +29,7 @@ int osr_db_supabase_pg_open(osr_db **out, json_t *cfg, const struct osr_db_opts 
  * columns' names and type oids. value() gives NULL for an SQL null. */
 struct osr_db_chunk {
     size_t nrows, ncols;
+    bool shortest_floats; /* float texts are the shortest that read back exactly */
     const char *(*name)(const struct osr_db_chunk *c, size_t col);
     unsigned (*type)(const struct osr_db_chunk *c, size_t col);
     const char *(*value)(const struct osr_db_chunk *c, size_t row, size_t col, size_t *len);

@@ -42,6 +42,7 @@ const struct osr_pq_api *osr_pq_api_get(void)
         OSR_DYNSYM(api, putCopyData, "PQputCopyData"),
         OSR_DYNSYM(api, putCopyEnd, "PQputCopyEnd"),
         OSR_DYNSYM(api, getCopyData, "PQgetCopyData"),
+        OSR_DYNSYM(api, serverVersion, "PQserverVersion"),
     };
 
     bool ok;

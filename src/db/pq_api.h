@@ -36,6 +36,7 @@ struct osr_pq_api {
     __typeof__(PQputCopyData) *putCopyData;
     __typeof__(PQputCopyEnd) *putCopyEnd;
     __typeof__(PQgetCopyData) *getCopyData;
+    __typeof__(PQserverVersion) *serverVersion;
 };
 
 /* Loads libpq once; NULL (last error set) when it is not installed. */

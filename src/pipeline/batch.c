@@ -54,6 +54,17 @@ int osr_batch_set_bytes(struct osr_batch *b, struct osr_cell *c, enum osr_vtype 
     return 0;
 }
 
+int osr_batch_set_source(struct osr_batch *b, struct osr_cell *c, const char *p, size_t len)
+{
+    size_t off = b->arena.len;
+
+    if (osr_buf_put(&b->arena, p, len) < 0 || osr_buf_failed(&b->arena))
+        return osr_error_set(-OSR_ELIMIT, "a batch outgrew its %zu bytes", b->arena.max);
+    c->off = off;
+    c->len = len;
+    return 0;
+}
+
 const char *osr_batch_bytes(const struct osr_batch *b, const struct osr_cell *c)
 {
     return b->arena.ptr + c->off;

@@ -19,7 +19,7 @@ struct osr_cell {
     enum osr_vtype type;
     int64_t i;
     double r;
-    size_t off, len; /* text and blob: bytes in the arena */
+    size_t off, len; /* text and blob: bytes in the arena; a number: its source text, if any */
 };
 
 struct osr_batch {
@@ -42,6 +42,11 @@ struct osr_cell *osr_batch_add_row(struct osr_batch *b);
 int osr_batch_set_bytes(struct osr_batch *b, struct osr_cell *c, enum osr_vtype type, const void *p,
                         size_t len);
 const char *osr_batch_bytes(const struct osr_batch *b, const struct osr_cell *c);
+/* Keeps the text a number was read from (its source printed it: an integer in canonical
+ * decimal, a real as the shortest text that reads back exactly) with cell `c`, whose type
+ * and value the caller set; writers may copy it instead of formatting the number again.
+ * -OSR_ELIMIT when the arena is full. */
+int osr_batch_set_source(struct osr_batch *b, struct osr_cell *c, const char *p, size_t len);
 /* The size of the rows' values: text and blob bytes, 8 per number. */
 uint64_t osr_batch_size(const struct osr_batch *b);
 static inline struct osr_cell *osr_batch_row(const struct osr_batch *b, size_t row)

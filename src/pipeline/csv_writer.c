@@ -135,6 +135,58 @@ static FILE *open_stream(int fd, bool gzip)
     return f;
 }
 
+/* Whether a real's source text (the shortest that reads back exactly) is what format_real
+ * prints for it: plain notation, [-](0|[1-9]digits)[.digits not ending in 0], whose
+ * magnitude %g with that many significant digits (at least 15) also prints without an
+ * exponent. Then the text is copied, which saves formatting it again. */
+static bool reads_as_g(const char *p, size_t n)
+{
+    size_t i = p[0] == '-', lead = 0, sig = 0, intlen = 0, last_nz = 0;
+    bool dot = false, in_lead = true;
+    int exp10;
+
+    if (i >= n || (p[i] == '0' && i + 1 < n && p[i + 1] != '.') || p[n - 1] == '.')
+        return false;
+    for (size_t k = i; k < n; k++) {
+        if (p[k] == '.' && !dot) {
+            dot = true;
+            continue;
+        }
+        if (p[k] < '0' || p[k] > '9')
+            return false;
+        intlen += !dot;
+        if (in_lead && p[k] == '0') {
+            lead += dot; /* zeros after the point before the first significant digit */
+            continue;
+        }
+        in_lead = false;
+        sig++;
+        if (p[k] != '0')
+            last_nz = sig;
+    }
+    if (dot && p[n - 1] == '0')
+        return false;
+    if (!sig)
+        return true; /* 0, -0 */
+    exp10 = intlen && !(intlen == 1 && p[i] == '0') ? (int)intlen - 1 : -(int)lead - 1;
+    return exp10 >= -4 && exp10 < (last_nz > 15 ? (int)last_nz : 15);
+}
+
+/* A number: its source's text when writers may copy it, else formatted. */
+static int put_number(struct csvw *w, const struct osr_batch *b, const struct osr_cell *v)
+{
+    char num[40];
+    const char *src = v->len ? osr_batch_bytes(b, v) : NULL;
+
+    if (src && (v->type == OSR_V_INT || reads_as_g(src, v->len)))
+        return put_field(w, src, v->len, true);
+    if (v->type == OSR_V_INT)
+        snprintf(num, sizeof(num), "%lld", (long long)v->i);
+    else
+        format_real(num, sizeof(num), v->r);
+    return put_field(w, num, strlen(num), true);
+}
+
 static void csv_abort(void *state)
 {
     struct csvw *w = state;
@@ -244,7 +296,6 @@ static int csv_open(void **state, struct osr_step_ctx *ctx, const struct osr_bat
 static int csv_write(void *state, struct osr_step_ctx *ctx, const struct osr_batch *b)
 {
     struct csvw *w = state;
-    char num[40];
 
     for (size_t r = 0; r < b->nrows; r++) {
         const struct osr_cell *row = osr_batch_row(b, r);
@@ -253,12 +304,8 @@ static int csv_write(void *state, struct osr_step_ctx *ctx, const struct osr_bat
             int rc = 0;
             if (c)
                 putc(w->delim, w->f);
-            if (v->type == OSR_V_INT) {
-                snprintf(num, sizeof(num), "%lld", (long long)v->i);
-                rc = put_field(w, num, strlen(num), true);
-            } else if (v->type == OSR_V_REAL) {
-                format_real(num, sizeof(num), v->r);
-                rc = put_field(w, num, strlen(num), true);
+            if (v->type == OSR_V_INT || v->type == OSR_V_REAL) {
+                rc = put_number(w, b, v);
             } else if (v->type == OSR_V_TEXT) {
                 rc = put_field(w, osr_batch_bytes(b, v), v->len, false);
             } else if (v->type == OSR_V_BLOB) {

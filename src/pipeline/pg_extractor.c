@@ -70,6 +70,7 @@ struct pgx {
     struct osr_batch b;
     unsigned *types;
     bool failed;
+    bool shortest; /* float8 texts read back exactly (see osr_db_chunk) */
 };
 
 static int hexval(char c)
@@ -80,18 +81,19 @@ static int hexval(char c)
                                   : -1;
 }
 
-/* One value into a cell; -1 when the batch's arena is full. */
+/* One value into a cell; -1 when the batch's arena is full. Integers keep their text, and
+ * floats too when PostgreSQL printed them shortest (chunk->shortest_floats). */
 static int put(struct pgx *x, struct osr_cell *cell, unsigned oid, const char *v, size_t len)
 {
     char *end;
 
     if (oid == INT2 || oid == INT4 || oid == INT8) {
         *cell = (struct osr_cell){.type = OSR_V_INT, .i = strtoll(v, &end, 10)};
-        return 0;
+        return osr_batch_set_source(&x->b, cell, v, len);
     }
     if ((oid == FLOAT4 || oid == FLOAT8) && strchr(v, 'N') == NULL && strchr(v, 'n') == NULL) {
         *cell = (struct osr_cell){.type = OSR_V_REAL, .r = strtod(v, &end)};
-        return 0;
+        return x->shortest ? osr_batch_set_source(&x->b, cell, v, len) : 0;
     }
     if (oid == BOOL)
         return osr_batch_set_bytes(&x->b, cell, OSR_V_TEXT, v[0] == 't' ? "true" : "false",
@@ -113,6 +115,7 @@ static int on_chunk(const struct osr_db_chunk *c, void *payload)
 {
     struct pgx *x = payload;
 
+    x->shortest = c->shortest_floats;
     if (!x->types) { /* the first chunk: the columns */
         x->types = osr_xcalloc(c->ncols ? c->ncols : 1, sizeof(*x->types));
         for (size_t k = 0; k < c->ncols; k++) {

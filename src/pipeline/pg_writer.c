@@ -278,7 +278,9 @@ static int w_write(void *state, struct osr_step_ctx *ctx, const struct osr_batch
             const struct osr_cell *v = &row[c];
             if (c)
                 osr_buf_putc(&w->line, '\t');
-            if (v->type == OSR_V_INT) {
+            if ((v->type == OSR_V_INT || v->type == OSR_V_REAL) && v->len) {
+                osr_buf_put(&w->line, osr_batch_bytes(b, v), v->len); /* the source's text */
+            } else if (v->type == OSR_V_INT) {
                 snprintf(num, sizeof(num), "%lld", (long long)v->i);
                 osr_buf_puts(&w->line, num);
             } else if (v->type == OSR_V_REAL) {
