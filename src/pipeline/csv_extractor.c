@@ -93,11 +93,7 @@ static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
            *nulls = json_object_get(ctx->cfg, "null_values");
     json_t *lim = json_object_get(ctx->cfg, "limit"),
            *skip = json_object_get(ctx->cfg, "skip_rows");
-    json_t *bs = json_object_get(ctx->cfg, "batch_size");
-    size_t cap =
-        json_is_integer(bs) && json_integer_value(bs) > 0 && json_integer_value(bs) <= 100000
-            ? (size_t)json_integer_value(bs)
-            : 10000;
+    size_t cap = osr_step_batch_size(ctx);
     long long limit = json_is_integer(lim) ? (long long)json_integer_value(lim) : -1, rows = 0;
     long long to_skip = json_is_integer(skip) ? (long long)json_integer_value(skip) : 0;
     char *dir = NULL, *path = NULL;

@@ -143,11 +143,7 @@ static char *statement(struct osr_step_ctx *ctx)
 
 static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
 {
-    json_t *bs = json_object_get(ctx->cfg, "batch_size");
-    size_t cap =
-        json_is_integer(bs) && json_integer_value(bs) > 0 && json_integer_value(bs) <= 100000
-            ? (size_t)json_integer_value(bs)
-            : 10000;
+    size_t cap = osr_step_batch_size(ctx);
     struct osr_db_opts opts = {.connect_timeout_s = 5,
                                .statement_timeout_s = -1,
                                .read_only = true,

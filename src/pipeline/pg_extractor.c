@@ -169,11 +169,8 @@ static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
     const char *query = json_string_value(json_object_get(ctx->cfg, "query"));
     const char *table = json_string_value(json_object_get(ctx->cfg, "table"));
     const char *schema = json_string_value(json_object_get(ctx->cfg, "schema"));
-    json_t *bs = json_object_get(ctx->cfg, "batch_size"), *lim = json_object_get(ctx->cfg, "limit");
-    size_t cap =
-        json_is_integer(bs) && json_integer_value(bs) > 0 && json_integer_value(bs) <= 100000
-            ? (size_t)json_integer_value(bs)
-            : 10000;
+    json_t *lim = json_object_get(ctx->cfg, "limit");
+    size_t cap = osr_step_batch_size(ctx);
     struct osr_db_opts opts = {.connect_timeout_s = 5,
                                .statement_timeout_s = -1,
                                .read_only = true,

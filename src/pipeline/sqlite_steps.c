@@ -178,7 +178,7 @@ static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
     char *path = db_path(ctx);
     const char *query = osr_step_str(ctx, "query", NULL), *table = osr_step_str(ctx, "table", NULL);
     long long limit = cfg_int(ctx->cfg, "limit", -1, -1, INT64_MAX);
-    size_t cap = (size_t)cfg_int(ctx->cfg, "batch_size", 10000, 1, 100000);
+    size_t cap = osr_step_batch_size(ctx);
     struct shared *h = NULL;
     sqlite3_stmt *st = NULL;
     struct osr_buf sql;
@@ -565,7 +565,7 @@ static int p_run(void *state, struct osr_step_ctx *ctx, osr_emit_fn emit, void *
     struct osr_batch b;
     int rc = -1;
 
-    osr_batch_init(&b, (size_t)cfg_int(ctx->cfg, "batch_size", 10000, 1, 100000), ARENA_MAX);
+    osr_batch_init(&b, osr_step_batch_size(ctx), ARENA_MAX);
     if (!query) {
         osr_step_fail(ctx, "step '%s' has no query", ctx->step_id);
         goto done;

@@ -170,3 +170,11 @@ int osr_step_fail_db(struct osr_step_ctx *ctx, const struct osr_db_error *e)
     return osr_step_fail(ctx, "step '%s': %s: %s", ctx->step_id, osr_db_category_name(e->category),
                          e->message);
 }
+
+size_t osr_step_batch_size(const struct osr_step_ctx *ctx)
+{
+    json_t *v = json_object_get(ctx->cfg, "batch_size");
+    json_int_t n = json_is_integer(v) ? json_integer_value(v) : 10000;
+
+    return n < 1 ? 1 : n > 100000 ? 100000 : (size_t)n;
+}

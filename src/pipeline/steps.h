@@ -77,6 +77,8 @@ int osr_step_keys_check(struct osr_step_ctx *ctx, const struct osr_strv *keys,
 /* Whether a file step's data is gzip: compression gzip, or infer (the default) and a path
  * ending in .gz. */
 bool osr_step_gzip(const struct osr_step_ctx *ctx, const char *path);
+/* The rows a batch of the step holds: its batch_size (10 000 when absent) within 1..100 000. */
+size_t osr_step_batch_size(const struct osr_step_ctx *ctx);
 /* A string setting of the step, else of its connection, else `dflt`. */
 const char *osr_step_str(const struct osr_step_ctx *ctx, const char *key, const char *dflt);
 /* Appends "name" quoted for SQL (quotes doubled), with an optional schema:
