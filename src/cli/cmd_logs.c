@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "core/fsutil.h"
+#include "core/jsonl.h"
 #include "mcp/audit.h"
 #include "pipeline/report_html.h"
 #include "pipeline/retention.h"
@@ -188,23 +189,15 @@ static json_t *run_file_lines(const struct osr_config *cfg, json_t *rec, const c
 {
     const char *dir = json_string_value(json_object_get(rec, "run_dir"));
     char *abs = dir ? osr_path_join(cfg->base_path, dir) : NULL, *path, real[PATH_MAX];
-    json_t *out = json_array();
-    FILE *f = NULL;
-    char *line = NULL;
-    size_t cap = 0;
+    json_t *out = NULL;
 
     if (!abs)
-        return out;
+        return json_array();
     path = osr_path_join(abs, name);
-    if (osr_fs_contained(path, cfg->base_path, real) == 1 && (f = fopen(real, "re"))) {
-        while (getline(&line, &cap, f) > 0) {
-            json_t *j = json_loads(line, 0, NULL);
-            if (j)
-                json_array_append_new(out, j);
-        }
-        fclose(f);
+    if (osr_fs_contained(path, cfg->base_path, real) != 1 || osr_jsonl_load(&out, real) < 0) {
+        json_decref(out);
+        out = json_array();
     }
-    free(line);
     free(path);
     free(abs);
     return out;

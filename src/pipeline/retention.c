@@ -7,6 +7,7 @@
  * the roots themselves (run_logs_dir and aiop_dir, as configured) are opened by path.
  */
 #include "pipeline/retention.h"
+#include "core/jsonl.h"
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/fsutil.h"
@@ -276,25 +277,20 @@ int osr_retention_apply(const struct osr_config *cfg, const char *slug, const ch
 json_t *osr_retention_find(const struct osr_config *cfg, const char *run_id, const char *what)
 {
     char *dir = osr_config_path(cfg, cfg->fs.index_dir);
-    char *file = osr_path_join(dir, "retention.jsonl"), *line = NULL;
-    FILE *f = fopen(file, "re");
-    json_t *found = NULL;
-    size_t cap = 0;
-    ssize_t len;
+    char *file = osr_path_join(dir, "retention.jsonl");
+    json_t *recs, *rec, *found = NULL;
+    size_t i;
 
-    while (f && (len = getline(&line, &cap, f)) > 0) {
-        json_t *rec = json_loadb(line, (size_t)len, JSON_DISABLE_EOF_CHECK, NULL);
+    osr_jsonl_load(&recs, file); /* unreadable: nothing is known to be removed */
+    json_array_foreach(recs, i, rec)
+    {
         const char *id = json_string_value(json_object_get(rec, "run_id"));
         const char *removed = json_string_value(json_object_get(rec, "removed"));
-        if (id && removed && strcmp(id, run_id) == 0 && strcmp(removed, what) == 0) {
-            json_decref(found);
-            found = json_incref(rec);
-        }
-        json_decref(rec);
+        if (id && removed && strcmp(id, run_id) == 0 && strcmp(removed, what) == 0)
+            found = rec; /* the last one says */
     }
-    if (f)
-        fclose(f);
-    free(line);
+    json_incref(found);
+    json_decref(recs);
     free(file);
     free(dir);
     return found;

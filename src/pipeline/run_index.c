@@ -2,6 +2,7 @@
  * run_index.c - reading the index of runs (see run_index.h).
  */
 #include "pipeline/run_index.h"
+#include "core/jsonl.h"
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/fsutil.h"
@@ -53,25 +54,9 @@ static bool locate_package(json_t *rec, const char *base)
 /* Reads every record of the index, in file order (oldest first). */
 static int read_all(json_t **out, const char *index_file)
 {
-    FILE *f = fopen(index_file, "re");
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
+    int rc = osr_jsonl_load(out, index_file);
 
-    *out = json_array();
-    if (!f)
-        return errno == ENOENT
-                   ? 0
-                   : osr_error_set_errno(-OSR_EIO, "cannot read the run index %s", index_file);
-    while ((n = getline(&line, &cap, f)) > 0) {
-        json_t *rec = json_loadb(line, (size_t)n, JSON_DISABLE_EOF_CHECK, NULL);
-        if (json_is_object(rec))
-            json_array_append(*out, rec);
-        json_decref(rec);
-    }
-    free(line);
-    fclose(f);
-    return 0;
+    return rc < 0 ? osr_error_set_errno(-OSR_EIO, "cannot read the run index %s", index_file) : 0;
 }
 
 int osr_run_index_list(json_t **runs, bool *truncated, const char *index_file, const char *base,
