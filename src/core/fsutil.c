@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/random.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -298,4 +299,32 @@ char *osr_fs_data_dir(const char *env, const char *name)
     free(exe_dir);
     free(share);
     return found;
+}
+
+static int remove_tree(int parent, const char *name, int depth)
+{
+    int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), rc = 0;
+    DIR *d;
+    struct dirent *e;
+
+    if (fd < 0)
+        return errno == ENOTDIR || errno == ELOOP ? unlinkat(parent, name, 0) : -1;
+    if (depth > 8 || !(d = fdopendir(fd))) {
+        close(fd);
+        errno = depth > 8 ? ELOOP : errno;
+        return -1;
+    }
+    while (rc == 0 && (e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (unlinkat(fd, e->d_name, 0) < 0)
+            rc = errno == EISDIR ? remove_tree(fd, e->d_name, depth + 1) : -1;
+    }
+    closedir(d);
+    return rc == 0 ? unlinkat(parent, name, AT_REMOVEDIR) : rc;
+}
+
+int osr_fs_remove_tree_at(int parent, const char *name)
+{
+    return remove_tree(parent, name, 0);
 }

@@ -42,6 +42,10 @@ char *osr_fs_exe_dir(void);
 /* A data directory shipped with the executable (owned), or NULL: $env when set, else
  * <exe dir>/<name> (a build tree) or <exe dir>/../share/osiris/<name> (an install). */
 char *osr_fs_data_dir(const char *env, const char *name);
+/* Removes directory `name` of directory fd `parent` (AT_FDCWD: the current directory) and
+ * everything in it, never following a link (a link is removed as a link), at most 8 levels
+ * deep. Returns 0, or -1 with errno set. */
+int osr_fs_remove_tree_at(int parent, const char *name);
 /* The absolute path of the running executable (owned), or NULL. */
 char *osr_fs_exe_path(void);
 

@@ -23,7 +23,6 @@
 
 /* A run directory holds files and a level or two of directories; anything deeper is not
  * ours and makes the removal fail rather than recurse without bound. */
-#define MAX_DEPTH 8
 #define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 
 struct entry {
@@ -103,30 +102,6 @@ static void free_entries(struct entry *v, size_t n)
     free(v);
 }
 
-/* Removes directory `name` of `parent` and everything in it; links are unlinked. */
-static int remove_tree(int parent, const char *name, int depth)
-{
-    int fd = openat(parent, name, DIR_FLAGS), rc = 0;
-    DIR *d;
-    struct dirent *e;
-
-    if (fd < 0)
-        return errno == ENOTDIR || errno == ELOOP ? unlinkat(parent, name, 0) : -1;
-    if (depth > MAX_DEPTH || !(d = fdopendir(fd))) {
-        close(fd);
-        errno = depth > MAX_DEPTH ? ELOOP : errno;
-        return -1;
-    }
-    while (rc == 0 && (e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        if (unlinkat(fd, e->d_name, 0) < 0)
-            rc = errno == EISDIR ? remove_tree(fd, e->d_name, depth + 1) : -1;
-    }
-    closedir(d);
-    return rc == 0 ? unlinkat(parent, name, AT_REMOVEDIR) : rc;
-}
-
 /* One line of retention.jsonl, in one O_APPEND write. */
 static void record(struct prune *P, const char *run_id, const char *what, const char *path,
                    const char *reason)
@@ -160,7 +135,7 @@ static void record(struct prune *P, const char *run_id, const char *what, const 
 static void remove_entry(struct prune *P, int dirfd, const struct entry *e, const char *what,
                          const char *shown, const char *reason)
 {
-    if (remove_tree(dirfd, e->name, 0) < 0) {
+    if (osr_fs_remove_tree_at(dirfd, e->name) < 0) {
         if (P->rc == 0)
             P->rc = osr_error_set_errno(-OSR_EIO, "retention cannot remove %s", shown);
         return;
