@@ -1,7 +1,10 @@
 /*
  * duckdb_processor.c - duckdb.processor: the step's SQL over its inputs in DuckDB.
  *
- * Every step gets a fresh in-memory database. Each input becomes a table df_<step id>
+ * Every step gets a fresh database in a private temporary directory (0700, removed with
+ * the step), with DuckDB's memory capped at MEMORY_LIMIT: inputs larger than that live on
+ * disk, so a run's memory does not grow with its inputs (an in-memory database would hold
+ * them all). Each input becomes a table df_<step id>
  * whose columns take DuckDB types from the declared types where they are plain (integers,
  * floating point, BOOLEAN, DATE, TIMESTAMP), else from the values of the first batch; its
  * rows go in through an appender. The query then runs (several statements are fine; the
@@ -20,10 +23,13 @@
  */
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/fsutil.h"
 #include "db/duckdb_api.h"
 #include "db/duckdb_text.h"
 #include "pipeline/steps.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 
@@ -31,6 +37,7 @@
 #define ARENA_MAX (64u << 20)
 #define ARENA_FLUSH (8u << 20) /* a batch is handed on early once its values pass this */
 #define MAX_INPUTS 256
+#define MEMORY_LIMIT "32MB" /* DuckDB's buffers; the library itself takes about 36 MiB more */
 
 struct input {
     char *id, *table;
@@ -47,6 +54,7 @@ struct duckp {
     struct input *in;
     size_t nin;
     struct osr_strv tables; /* the inputs' table names */
+    char *dir;              /* the private directory of the database file */
 };
 
 /* How a result column is read. */
@@ -659,7 +667,47 @@ static void p_close(void *state)
         p->api->disconnect(&p->conn);
     if (p->db)
         p->api->close(&p->db);
+    if (p->dir)
+        osr_fs_remove_tree_at(AT_FDCWD, p->dir);
+    free(p->dir);
     free(p);
+}
+
+/* A private directory for the step's database: under TMPDIR, else /tmp. */
+static char *private_dir(void)
+{
+    const char *tmp = getenv("TMPDIR");
+    char *dir = osr_xasprintf("%s/osiris-duckdb-XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
+
+    if (mkdtemp(dir))
+        return dir;
+    free(dir);
+    return NULL;
+}
+
+/* Opens the database in p->dir, spilling there too, and locks its settings down. */
+static int open_db(struct duckp *p, struct osr_step_ctx *ctx)
+{
+    char *path = osr_path_join(p->dir, "step.duckdb"), *settings;
+    int rc;
+
+    if (p->api->open(path, &p->db) != OSR_DUCK_OK) {
+        free(path);
+        return osr_step_fail(ctx, "step '%s': DuckDB cannot open a database in %s", ctx->step_id,
+                             p->dir);
+    }
+    free(path);
+    if (p->api->connect(p->db, &p->conn) != OSR_DUCK_OK)
+        return osr_step_fail(ctx, "step '%s': DuckDB cannot connect to its database", ctx->step_id);
+    settings = osr_xasprintf(
+        "SET memory_limit = '" MEMORY_LIMIT "'; SET temp_directory = '%s'; "
+        "SET enable_external_access = false; SET autoinstall_known_extensions = false; "
+        "SET autoload_known_extensions = false; SET TimeZone = 'UTC'; "
+        "SET lock_configuration = true",
+        p->dir); /* mkdtemp's name: no quote in it */
+    rc = exec(p, ctx, settings, "DuckDB refused its settings");
+    free(settings);
+    return rc;
 }
 
 static int p_open(void **state, struct osr_step_ctx *ctx)
@@ -675,19 +723,12 @@ static int p_open(void **state, struct osr_step_ctx *ctx)
         osr_step_fail(ctx, "step '%s': %s", ctx->step_id, osr_error_last());
         goto fail;
     }
-    if (p->api->open(NULL, &p->db) != OSR_DUCK_OK) {
-        osr_step_fail(ctx, "step '%s': DuckDB cannot open an in-memory database", ctx->step_id);
+    if (!(p->dir = private_dir())) {
+        osr_step_fail(ctx, "step '%s': cannot create a temporary directory: %s", ctx->step_id,
+                      strerror(errno));
         goto fail;
     }
-    if (p->api->connect(p->db, &p->conn) != OSR_DUCK_OK) {
-        osr_step_fail(ctx, "step '%s': DuckDB cannot connect to its database", ctx->step_id);
-        goto fail;
-    }
-    if (exec(p, ctx,
-             "SET enable_external_access = false; SET autoinstall_known_extensions = false; "
-             "SET autoload_known_extensions = false; SET TimeZone = 'UTC'; "
-             "SET lock_configuration = true",
-             "DuckDB refused its settings") < 0)
+    if (open_db(p, ctx) < 0)
         goto fail;
     *state = p;
     return 0;

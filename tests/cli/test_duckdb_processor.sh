@@ -152,6 +152,15 @@ expect_eq "$(jq -c '[.steps[] | [.id, .rows_in, .rows_out]]' <<<"$OUT")" \
 expect_eq "$(wc -l <"$ws/output/gen.csv") $(tail -1 "$ws/output/gen.csv")" "100001 100000,50000,r100000" "every generated row"
 expect_eq "$(tail -1 "$ws/output/sum.csv")" "100000,2500025000,100000" "the second processor saw them all"
 
+# The database of a step lives in a private directory under TMPDIR, gone after the run
+# (a failing step too).
+mkdir -m 700 "$TMP/tmpdir"
+TMPDIR=$TMP/tmpdir run_osr run "$ws/pipelines/gen.yaml" --base-path "$ws" --json
+expect_eq "$RC|$(ls -A "$TMP/tmpdir" | wc -l)" "0|0" "no database left behind"
+sed 's/FROM df_gen/FROM no_such_table/' "$ws/pipelines/gen.yaml" >"$ws/pipelines/gen_bad.yaml"
+TMPDIR=$TMP/tmpdir run_osr run "$ws/pipelines/gen_bad.yaml" --base-path "$ws" --json
+expect_eq "$RC|$(ls -A "$TMP/tmpdir" | wc -l)" "1|0" "nor after a failure"
+
 # A dry run checks the query and writes nothing.
 rm -f "$ws/output/gen.csv"
 run_osr run "$ws/pipelines/gen.yaml" --base-path "$ws" --dry-run --json
