@@ -125,7 +125,7 @@ steps:
 YAML
 run_osr run "$ws/pipelines/branches.yaml" --base-path "$ws" --json
 expect_eq "$RC" 0 "two branches: $ERR"
-expect_eq "$(jq -rc 'select(.wave) | [.step_id, .wave]' "$ws"/run_logs/*/branches/*/events.jsonl | tr '\n' ' ')" \
+expect_eq "$(jq -rc 'select(.wave) | [.step_id, .wave]' "$ws"/run_logs/*/branches/*/events.jsonl | sort | tr '\n' ' ')" \
     '["from-csv",1] ["from-db",1] ' "run side by side"
 expect_eq "$(cmp "$ws/input/big.csv" "$ws/output/big_copy.csv" && echo same)" same "the CSV copy is whole"
 expect_eq "$(($(wc -l <"$ws/output/orders_copy.csv") - 1))" "$norders" "the other branch is whole"
@@ -142,4 +142,31 @@ expect_eq "$RC" 1 "a failing branch fails the run"
 expect_eq "$(jq -r .error.step <<<"$OUT")" from-db "the run's error is the failing step's"
 expect_contains "$(jq -r .error.message <<<"$OUT")" "no_such_table" "with its reason"
 test -e "$ws/output/orders_copy.csv" && fail "the failed branch leaves no file" || ok "the failed branch leaves no file"
+
+# SIGTERM while two branches run side by side: both stop, neither leaves a file.
+seq 1 1000000 | awk 'BEGIN{print "id,label"} {print $1 ",row " $1 " with some padding"}' >"$ws/input/huge.csv"
+cat >"$ws/pipelines/stop2.yaml" <<'YAML'
+oml_version: "0.1.0"
+name: stop-both
+steps:
+  - {id: from-csv, component: filesystem.csv_extractor, mode: read, config: {path: input/huge.csv, batch_size: 1000}}
+  - {id: from-db, component: sqlite.extractor, mode: read, config: {connection: "@sqlite.demo", query: "SELECT a.id, b.name FROM orders a, (SELECT name FROM customers LIMIT 500) b", batch_size: 1000}}
+  - {id: csv-out, component: filesystem.csv_writer, mode: write, needs: [from-csv], config: {path: stop2/a.csv}}
+  - {id: db-out, component: filesystem.csv_writer, mode: write, needs: [from-db], config: {path: stop2/b.csv}}
+YAML
+"$OSR" run "$ws/pipelines/stop2.yaml" --base-path "$ws" --json >"$TMP/stop2.json" 2>"$TMP/stop2.err" &
+pid=$!
+for _ in $(seq 1 500); do
+    ls "$ws"/stop2/a.csv.tmp.* "$ws"/stop2/b.csv.tmp.* >/dev/null 2>&1 && break
+    sleep 0.01
+done
+kill -TERM "$pid"
+set +e
+wait "$pid"
+RC=$?
+set -e
+expect_eq "$RC" 1 "a stopped run fails: $(cat "$TMP/stop2.err")"
+expect_eq "$(jq -c '[.steps[] | .status]' "$TMP/stop2.json")" '["failed","failed","skipped","skipped"]' "both sources stopped, their writers undone"
+expect_contains "$(jq -r .error.message "$TMP/stop2.json")" "the run was stopped (a signal)" "says why"
+expect_eq "$(ls -A "$ws/stop2")" "" "no partial or temporary file"
 finish
