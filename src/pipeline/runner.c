@@ -256,142 +256,158 @@ static char *relative(const char *base, const char *path)
     return osr_xstrdup(path);
 }
 
-int osr_run(json_t **out, const struct osr_run_req *r)
+/* A fresh run id: "run-" and 12 hex digits; the start times. */
+static void start_clock(struct osr_run_state *R, char *ts, size_t n)
 {
-    struct osr_run_state R = {.req = r,
-                              .secrets = OSR_STRV_INIT,
-                              .timeline = json_array(),
-                              .lock = PTHREAD_MUTEX_INITIALIZER};
-    const struct osr_config *cfg = r->cfg;
-    char *build_dir = osr_path_dirname(r->manifest_path), *slug = NULL, *run_dir = NULL;
-    char ts[32], finished[32];
-    struct osr_diags ignored;
-    struct osr_run_step *failed = NULL;
     unsigned char rnd[6];
-    json_t *steps_json = json_array(), *meta;
-    uint64_t rows = 0;
-    int rc;
 
-    *out = NULL;
-    osr_diags_init(&ignored);
-    if ((rc = load_manifest(&R, r->manifest_path)) < 0 || (rc = plan(&R, build_dir)) < 0)
-        goto done;
-    meta = json_object_get(R.manifest, "meta");
-    slug = osr_slugify(json_string_value(json_object_get(R.manifest, "name")));
-    osr_connections_load(&R.conns, cfg->base_path, &ignored);
     if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
         memset(rnd, 0, sizeof(rnd));
-    snprintf(R.run_id, sizeof(R.run_id), "run-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
+    snprintf(R->run_id, sizeof(R->run_id), "run-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
              rnd[3], rnd[4], rnd[5]);
-    utc_now(ts, sizeof(ts), true);
-    utc_now(R.started, sizeof(R.started), false);
-    R.t0_ms = osr_now_ms();
-    for (size_t i = 0; i < R.n; i++)
-        R.steps[i].ctx = (struct osr_step_ctx){.base_path = cfg->base_path,
-                                               .step_id = R.steps[i].id,
-                                               .component = R.steps[i].component,
-                                               .cfg = R.steps[i].cfg,
-                                               .secrets = &R.secrets,
-                                               .dry_run = r->dry_run};
-    if (!r->dry_run) {
-        run_dir = dir_of_run(&R, slug, ts);
-        if (osr_fs_mkdir_p(run_dir, 0700) < 0) {
-            rc = osr_error_set(-OSR_EIO, "cannot create the run directory %s", run_dir);
-            goto done;
-        }
-        {
-            char *events = osr_path_join(run_dir, "events.jsonl");
-            int fd = open(events, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-            R.events = fd >= 0 ? fdopen(fd, "w") : NULL;
-            free(events);
-        }
-        write_json_file(run_dir, "manifest.json", R.manifest, JSON_INDENT(2) | JSON_SORT_KEYS);
-        write_step_configs(&R, run_dir);
-    }
-    osr_run_event(&R, "run_start", NULL,
-                  json_pack("{s:s, s:s, s:O?, s:b}", "run_id", R.run_id, "pipeline", slug,
-                            "manifest_hash", json_object_get(meta, "manifest_hash"), "dry_run",
-                            r->dry_run));
-    failed = osr_run_branches(&R);
-    for (size_t i = 0; i < R.n; i++) {
-        struct osr_run_step *st = &R.steps[i];
+    utc_now(ts, n, true);
+    utc_now(R->started, sizeof(R->started), false);
+    R->t0_ms = osr_now_ms();
+}
+
+static void init_contexts(struct osr_run_state *R)
+{
+    for (size_t i = 0; i < R->n; i++)
+        R->steps[i].ctx = (struct osr_step_ctx){.base_path = R->req->cfg->base_path,
+                                                .step_id = R->steps[i].id,
+                                                .component = R->steps[i].component,
+                                                .cfg = R->steps[i].cfg,
+                                                .secrets = &R->secrets,
+                                                .dry_run = R->req->dry_run};
+}
+
+/* The run directory with events.jsonl open, the manifest and the steps' configurations. */
+static int open_records(struct osr_run_state *R, const char *run_dir)
+{
+    char *events;
+    int fd;
+
+    if (osr_fs_mkdir_p(run_dir, 0700) < 0)
+        return osr_error_set(-OSR_EIO, "cannot create the run directory %s", run_dir);
+    events = osr_path_join(run_dir, "events.jsonl");
+    fd = open(events, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    R->events = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (fd >= 0 && !R->events)
+        close(fd);
+    free(events);
+    write_json_file(run_dir, "manifest.json", R->manifest, JSON_INDENT(2) | JSON_SORT_KEYS);
+    write_step_configs(R, run_dir);
+    return 0;
+}
+
+/* Each step's record (pending ones were skipped); *rows: what the writers took. */
+static json_t *steps_summary(struct osr_run_state *R, uint64_t *rows)
+{
+    json_t *steps = json_array();
+
+    *rows = 0;
+    for (size_t i = 0; i < R->n; i++) {
+        struct osr_run_step *st = &R->steps[i];
         if (strcmp(st->status, "pending") == 0)
             st->status = "skipped";
         if (st->wr && strcmp(st->status, "success") == 0)
-            rows += st->rows_in;
+            *rows += st->rows_in;
         json_array_append_new(
-            steps_json,
+            steps,
             json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:i, s:s?}", "id", st->id, "component",
                       st->component, "status", st->status, "rows_in", (json_int_t)st->rows_in,
                       "rows_out", (json_int_t)st->rows_out, "bytes", (json_int_t)st->bytes,
                       "duration_ms", (json_int_t)(st->us / 1000), "retries", st->retries, "error",
                       strcmp(st->status, "failed") == 0 ? st->ctx.err : NULL));
     }
+    return steps;
+}
+
+/* The run's summary (what `osiris run --json` prints), after its last event. */
+static json_t *summary(struct osr_run_state *R, const char *slug, struct osr_run_step *failed)
+{
+    json_t *meta = json_object_get(R->manifest, "meta"), *out, *steps;
+    char finished[32];
+    uint64_t rows;
+
+    steps = steps_summary(R, &rows);
     utc_now(finished, sizeof(finished), false);
-    osr_run_event(&R, failed ? "run_error" : "run_complete", NULL,
+    osr_run_event(R, failed ? "run_error" : "run_complete", NULL,
                   json_pack("{s:s, s:I}", "status", failed ? "failed" : "success", "duration_ms",
-                            (json_int_t)(osr_now_ms() - R.t0_ms)));
-    *out = json_pack("{s:s, s:s, s:s, s:s?, s:O?, s:b, s:s, s:s, s:I, s:I, s:o}", "status",
-                     failed ? "failed" : "success", "run_id", R.run_id, "pipeline", slug, "profile",
-                     json_string_value(json_object_get(meta, "profile")), "manifest_hash",
-                     json_object_get(meta, "manifest_hash"), "dry_run", r->dry_run, "started_at",
-                     R.started, "finished_at", finished, "duration_ms",
-                     (json_int_t)(osr_now_ms() - R.t0_ms), "rows", (json_int_t)rows, "steps",
-                     steps_json);
-    steps_json = NULL;
+                            (json_int_t)(osr_now_ms() - R->t0_ms)));
+    out =
+        json_pack("{s:s, s:s, s:s, s:s?, s:O?, s:b, s:s, s:s, s:I, s:I, s:o}", "status",
+                  failed ? "failed" : "success", "run_id", R->run_id, "pipeline", slug, "profile",
+                  json_string_value(json_object_get(meta, "profile")), "manifest_hash",
+                  json_object_get(meta, "manifest_hash"), "dry_run", R->req->dry_run, "started_at",
+                  R->started, "finished_at", finished, "duration_ms",
+                  (json_int_t)(osr_now_ms() - R->t0_ms), "rows", (json_int_t)rows, "steps", steps);
     if (failed)
         json_object_set_new(
-            *out, "error", json_pack("{s:s, s:s}", "step", failed->id, "message", failed->ctx.err));
-    if (run_dir) {
-        json_t *metrics = json_object_get(*out, "steps"), *m;
-        size_t i;
-        char *path = osr_path_join(run_dir, "metrics.jsonl");
-        int mfd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        FILE *mf = mfd >= 0 ? fdopen(mfd, "w") : NULL;
-        if (mfd >= 0 && !mf)
-            close(mfd);
-        json_array_foreach(metrics, i, m)
-        {
-            char *line = json_dumps(m, JSON_COMPACT);
-            if (mf && line)
-                fprintf(mf, "%s\n", line);
-            free(line);
-        }
-        if (mf)
-            fclose(mf);
-        free(path);
-        if (R.events) {
-            fclose(R.events);
-            R.events = NULL;
-        }
-        {
-            char *aiop_dir = NULL, *rel_run = relative(cfg->base_path, run_dir), *rel_aiop;
-            osr_aiop_write(&aiop_dir, cfg, *out, R.manifest, R.timeline);
-            rel_aiop = aiop_dir ? relative(cfg->base_path, aiop_dir) : NULL;
-            json_object_set_new(*out, "run_dir", json_string(run_dir));
-            json_object_set_new(*out, "aiop_dir", aiop_dir ? json_string(aiop_dir) : json_null());
-            append_index(cfg, json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:O, s:O, s:O?, s:s, "
-                                        "s:s?}",
-                                        "run_id", R.run_id, "pipeline", slug, "profile",
-                                        json_string_value(json_object_get(meta, "profile")),
-                                        "status", failed ? "failed" : "success", "started_at",
-                                        R.started, "finished_at", finished, "duration_ms",
-                                        json_object_get(*out, "duration_ms"), "rows",
-                                        json_object_get(*out, "rows"), "manifest_hash",
-                                        json_object_get(meta, "manifest_hash"), "run_dir", rel_run,
-                                        "aiop_dir", rel_aiop));
-            free(rel_run);
-            free(rel_aiop);
-            free(aiop_dir);
-        }
-        osr_retention_apply(cfg, slug, R.run_id); /* best effort: never fails the run */
+            out, "error", json_pack("{s:s, s:s}", "step", failed->id, "message", failed->ctx.err));
+    return out;
+}
+
+static void write_metrics(const char *run_dir, json_t *steps)
+{
+    char *path = osr_path_join(run_dir, "metrics.jsonl");
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    json_t *m;
+    size_t i;
+
+    if (fd >= 0 && !f)
+        close(fd);
+    json_array_foreach(steps, i, m)
+    {
+        char *line = json_dumps(m, JSON_COMPACT);
+        if (f && line)
+            fprintf(f, "%s\n", line);
+        free(line);
     }
-    rc = 0;
-done:
-    if (R.events)
-        fclose(R.events);
-    for (size_t i = 0; i < R.n; i++) {
-        struct osr_run_step *st = &R.steps[i];
+    if (f)
+        fclose(f);
+    free(path);
+}
+
+/* After the run: metrics, the AIOP package, the index line, retention; paths into `out`. */
+static void write_records(struct osr_run_state *R, json_t *out, const char *run_dir,
+                          const char *slug)
+{
+    const struct osr_config *cfg = R->req->cfg;
+    json_t *meta = json_object_get(R->manifest, "meta");
+    char *aiop_dir = NULL, *rel_run = relative(cfg->base_path, run_dir), *rel_aiop;
+
+    write_metrics(run_dir, json_object_get(out, "steps"));
+    if (R->events) {
+        fclose(R->events);
+        R->events = NULL;
+    }
+    osr_aiop_write(&aiop_dir, cfg, out, R->manifest, R->timeline);
+    rel_aiop = aiop_dir ? relative(cfg->base_path, aiop_dir) : NULL;
+    json_object_set_new(out, "run_dir", json_string(run_dir));
+    json_object_set_new(out, "aiop_dir", aiop_dir ? json_string(aiop_dir) : json_null());
+    append_index(cfg, json_pack("{s:s, s:s, s:s?, s:O, s:s, s:O, s:O, s:O, s:O?, s:s, s:s?}",
+                                "run_id", R->run_id, "pipeline", slug, "profile",
+                                json_string_value(json_object_get(meta, "profile")), "status",
+                                json_object_get(out, "status"), "started_at", R->started,
+                                "finished_at", json_object_get(out, "finished_at"), "duration_ms",
+                                json_object_get(out, "duration_ms"), "rows",
+                                json_object_get(out, "rows"), "manifest_hash",
+                                json_object_get(meta, "manifest_hash"), "run_dir", rel_run,
+                                "aiop_dir", rel_aiop));
+    osr_retention_apply(cfg, slug, R->run_id); /* best effort: never fails the run */
+    free(rel_run);
+    free(rel_aiop);
+    free(aiop_dir);
+}
+
+static void dispose_run(struct osr_run_state *R)
+{
+    if (R->events)
+        fclose(R->events);
+    for (size_t i = 0; i < R->n; i++) {
+        struct osr_run_step *st = &R->steps[i];
         if (st->state && st->wr)
             st->wr->abort(st->state);
         if (st->state && st->pr)
@@ -403,14 +419,46 @@ done:
         json_decref(st->cfg);
         json_decref(st->conn);
     }
-    free(R.steps);
-    for (size_t i = 0; i < R.secrets.n; i++)
-        explicit_bzero(R.secrets.v[i], strlen(R.secrets.v[i]));
-    osr_strv_dispose(&R.secrets);
-    osr_connections_dispose(&R.conns);
-    json_decref(R.manifest);
-    json_decref(R.timeline);
-    json_decref(steps_json);
+    free(R->steps);
+    for (size_t i = 0; i < R->secrets.n; i++)
+        explicit_bzero(R->secrets.v[i], strlen(R->secrets.v[i]));
+    osr_strv_dispose(&R->secrets);
+    osr_connections_dispose(&R->conns);
+    json_decref(R->manifest);
+    json_decref(R->timeline);
+}
+
+int osr_run(json_t **out, const struct osr_run_req *r)
+{
+    struct osr_run_state R = {.req = r,
+                              .secrets = OSR_STRV_INIT,
+                              .timeline = json_array(),
+                              .lock = PTHREAD_MUTEX_INITIALIZER};
+    char *build_dir = osr_path_dirname(r->manifest_path), *slug = NULL, *run_dir = NULL;
+    struct osr_diags ignored;
+    char ts[32];
+    int rc;
+
+    *out = NULL;
+    osr_diags_init(&ignored);
+    if ((rc = load_manifest(&R, r->manifest_path)) < 0 || (rc = plan(&R, build_dir)) < 0)
+        goto done;
+    slug = osr_slugify(json_string_value(json_object_get(R.manifest, "name")));
+    osr_connections_load(&R.conns, r->cfg->base_path, &ignored);
+    start_clock(&R, ts, sizeof(ts));
+    init_contexts(&R);
+    if (!r->dry_run && (rc = open_records(&R, run_dir = dir_of_run(&R, slug, ts))) < 0)
+        goto done;
+    osr_run_event(&R, "run_start", NULL,
+                  json_pack("{s:s, s:s, s:O?, s:b}", "run_id", R.run_id, "pipeline", slug,
+                            "manifest_hash",
+                            json_object_get(json_object_get(R.manifest, "meta"), "manifest_hash"),
+                            "dry_run", r->dry_run));
+    *out = summary(&R, slug, osr_run_branches(&R));
+    if (run_dir)
+        write_records(&R, *out, run_dir, slug);
+done:
+    dispose_run(&R);
     osr_diags_dispose(&ignored);
     free(build_dir);
     free(slug);
