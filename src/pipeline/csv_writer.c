@@ -7,7 +7,8 @@
  * the same double, blobs in lower-case hex, nulls as null_value; quoting per `quoting`
  * (minimal: only fields with the delimiter, a quote or a line break), quotes doubled.
  * write_mode append copies the existing file first and writes no second header. gzip
- * (compression: gzip, or a path ending in .gz) compresses on the way to the file.
+ * (compression: gzip, or a path ending in .gz) compresses on the way to the file. One
+ * thread writes a file, so the stream is used without its lock.
  */
 #include "core/alloc.h"
 #include "core/fsutil.h"
@@ -15,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -44,13 +46,13 @@ static const char *opt(json_t *cfg, const char *key, const char *dflt)
 static int put_text(struct csvw *w, const char *p, size_t len)
 {
     if (!w->latin1)
-        return fwrite(p, 1, len, w->f) == len ? 0 : -1;
+        return fwrite_unlocked(p, 1, len, w->f) == len ? 0 : -1;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)p[i];
         if (c < 0x80) {
-            putc(c, w->f);
+            putc_unlocked(c, w->f);
         } else if ((c == 0xc2 || c == 0xc3) && i + 1 < len) {
-            putc(((c & 0x03) << 6) | ((unsigned char)p[++i] & 0x3f), w->f);
+            putc_unlocked(((c & 0x03) << 6) | ((unsigned char)p[++i] & 0x3f), w->f);
         } else {
             return -1;
         }
@@ -66,7 +68,7 @@ static int put_field(struct csvw *w, const char *p, size_t len, bool numeric)
         quote = p[i] == w->delim || p[i] == '"' || p[i] == '\n' || p[i] == '\r';
     if (!quote)
         return put_text(w, p, len);
-    putc('"', w->f);
+    putc_unlocked('"', w->f);
     for (size_t i = 0; i < len; i++) {
         size_t run = strcspn(p + i, "\"");
         if (run > len - i)
@@ -75,20 +77,98 @@ static int put_field(struct csvw *w, const char *p, size_t len, bool numeric)
             return -1;
         i += run;
         if (i < len)
-            fputs("\"\"", w->f);
+            fputs_unlocked("\"\"", w->f);
     }
-    putc('"', w->f);
+    putc_unlocked('"', w->f);
     return 0;
 }
 
-/* The shortest %g form that reads back to the same double. */
+/* `nd` significant digits (exponent of the first: exp10) printed as %.<prec>g prints them:
+ * trailing zeros dropped, exponential form below 1e-4 and from 10^prec on. */
+static void g_style(char *out, size_t n, bool neg, const char *digits, int nd, int exp10, int prec)
+{
+    char *p = out;
+
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    if (neg)
+        *p++ = '-';
+    if (exp10 < -4 || exp10 >= prec) {
+        *p++ = digits[0];
+        if (nd > 1)
+            *p++ = '.';
+        memcpy(p, digits + 1, (size_t)nd - 1);
+        p += nd - 1;
+        snprintf(p, n - (size_t)(p - out), "e%c%02d", exp10 < 0 ? '-' : '+', abs(exp10));
+        return;
+    }
+    if (exp10 < 0) {
+        memcpy(p, "0.000", (size_t)(1 - exp10)); /* "0." and -exp10 - 1 zeros */
+        p += 1 - exp10;
+        memcpy(p, digits, (size_t)nd);
+        p += nd;
+    } else {
+        for (int i = 0; i <= exp10; i++)
+            *p++ = i < nd ? digits[i] : '0';
+        if (nd > exp10 + 1)
+            *p++ = '.';
+        for (int i = exp10 + 1; i < nd; i++)
+            *p++ = digits[i];
+    }
+    *p = '\0';
+}
+
+/* The 17 significant digits of `r` rounded to `prec` into c (exponent: *exp10, moved up
+ * when 9s round over); false when the 17 digits sit on the rounding midpoint, where only
+ * the exact value can tell the way. */
+static bool round_digits(char *c, const char *d, int prec, int *exp10)
+{
+    bool tie = d[prec] == '5', carry = d[prec] >= '5';
+
+    for (int k = prec + 1; k < 17; k++)
+        tie = tie && d[k] == '0';
+    if (tie)
+        return false;
+    memcpy(c, d, (size_t)prec);
+    for (int k = prec - 1; k >= 0 && carry; k--) {
+        carry = c[k] == '9';
+        c[k] = carry ? '0' : (char)(c[k] + 1);
+    }
+    if (carry) { /* 99...9 rounded up to 10...0 */
+        c[0] = '1';
+        ++*exp10;
+    }
+    return true;
+}
+
+/* The shortest %g form (15, 16 or 17 significant digits) that reads back to the same
+ * double. One printf gives the 17 digits; 15 and 16 are rounded from them and checked
+ * with strtod (printf decides only on a rounding midpoint). */
 static void format_real(char *out, size_t n, double r)
 {
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(out, n, "%.*g", prec, r);
+    char e[40], d[17], c[17];
+    int exp10;
+    bool neg;
+
+    if (!isfinite(r) || r == 0) {
+        snprintf(out, n, "%g", r);
+        return;
+    }
+    snprintf(e, sizeof(e), "%.16e", r); /* [-]d.dddddddddddddddde[+-]XX */
+    neg = e[0] == '-';
+    d[0] = e[neg];
+    memcpy(d + 1, e + neg + 2, 16);
+    exp10 = (int)strtol(e + neg + 19, NULL, 10);
+    for (int prec = 15; prec <= 16; prec++) {
+        int ce = exp10;
+        if (round_digits(c, d, prec, &ce))
+            g_style(out, n, neg, c, prec, ce, prec);
+        else
+            snprintf(out, n, "%.*g", prec, r);
         if (strtod(out, NULL) == r)
             return;
     }
+    g_style(out, n, neg, d, 17, exp10, 17);
 }
 
 static ssize_t gz_write(void *cookie, const char *p, size_t n)
@@ -281,14 +361,14 @@ static int csv_open(void **state, struct osr_step_ctx *ctx, const struct osr_bat
     if (!json_is_false(json_object_get(ctx->cfg, "header")) && !had_rows) {
         for (size_t c = 0; c < schema->names.n; c++) {
             if (c)
-                putc(w->delim, w->f);
+                putc_unlocked(w->delim, w->f);
             if (put_field(w, schema->names.v[c], strlen(schema->names.v[c]), false) < 0)
                 return osr_step_fail(ctx,
                                      "step '%s': column name '%s' has characters latin-1 "
                                      "cannot hold",
                                      ctx->step_id, schema->names.v[c]);
         }
-        fputs(w->nl, w->f);
+        fputs_unlocked(w->nl, w->f);
     }
     return 0;
 }
@@ -303,15 +383,17 @@ static int csv_write(void *state, struct osr_step_ctx *ctx, const struct osr_bat
             const struct osr_cell *v = &row[c];
             int rc = 0;
             if (c)
-                putc(w->delim, w->f);
+                putc_unlocked(w->delim, w->f);
             if (v->type == OSR_V_INT || v->type == OSR_V_REAL) {
                 rc = put_number(w, b, v);
             } else if (v->type == OSR_V_TEXT) {
                 rc = put_field(w, osr_batch_bytes(b, v), v->len, false);
             } else if (v->type == OSR_V_BLOB) {
                 const unsigned char *p = (const unsigned char *)osr_batch_bytes(b, v);
-                for (size_t i = 0; i < v->len; i++)
-                    fprintf(w->f, "%02x", p[i]);
+                for (size_t i = 0; i < v->len; i++) {
+                    putc_unlocked("0123456789abcdef"[p[i] >> 4], w -> f);
+                    putc_unlocked("0123456789abcdef"[p[i] & 15], w -> f);
+                }
             } else {
                 rc = put_field(w, w->null_value, strlen(w->null_value), false);
             }
@@ -323,7 +405,7 @@ static int csv_write(void *state, struct osr_step_ctx *ctx, const struct osr_bat
             if (rc < 0)
                 break;
         }
-        fputs(w->nl, w->f);
+        fputs_unlocked(w->nl, w->f);
     }
     if (ferror(w->f))
         return osr_step_fail(ctx, "step '%s': writing %s failed: %s", ctx->step_id, w->path,
