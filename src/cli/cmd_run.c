@@ -17,16 +17,19 @@ static const char usage[] =
     "                  [--base-path DIR] [--json]\n\n"
     "Runs a pipeline: an OML file is compiled first (as osiris compile), a build's\n"
     "manifest.yaml runs as it is. Steps run in dependency order, rows streaming from each\n"
-    "extractor to the writers that need it a batch at a time (bounded memory). The first\n"
-    "failing step stops the run; a writer that did not finish leaves nothing behind (no\n"
-    "partial file, its transaction rolled back). Every run, failed ones too, is recorded:\n"
-    "run_logs/<profile>/<slug>/<ts>_<run_id>/ (events.jsonl, metrics.jsonl, manifest.json),\n"
-    "a line in .osiris/index/runs.jsonl and an AI Operation Package in\n"
-    "aiop/<slug>/<run_id>/ (aiop.json, run-card.md). --dry-run connects, prepares every\n"
-    "statement and opens every target, then writes nothing.\n"
-    "This version runs sqlite.extractor, postgres.extractor, filesystem.csv_extractor,\n"
-    "filesystem.csv_writer, sqlite.writer and postgres.writer.\n"
-    "Exit codes: 0 success, 1 the run failed, 2 the pipeline or its build is invalid.\n";
+    "extractor or processor to the steps that need it a batch at a time (bounded memory);\n"
+    "independent branches run side by side (runtime.max_parallel_branches, 4), except\n"
+    "those sharing a SQLite or CSV file. The first failing step stops the run; a writer\n"
+    "that did not finish leaves nothing behind (no partial file, its transaction rolled\n"
+    "back). runtime.retries reruns a branch after a network error or timeout. Every run,\n"
+    "failed ones too, is recorded: run_logs/<profile>/<slug>/<ts>_<run_id>/ (events.jsonl,\n"
+    "metrics.jsonl, manifest.json, artifacts/<step>/), a line in .osiris/index/runs.jsonl\n"
+    "and an AI Operation Package in aiop/<slug>/<run_id>/ (aiop.json, run-card.md);\n"
+    "'osiris logs html --last' draws it. --dry-run connects, prepares every statement and\n"
+    "opens every target, then writes nothing. An osiris.yaml with errors is refused.\n"
+    "Every component runs; duckdb.processor needs a DuckDB library (OSIRIS_DUCKDB_LIBRARY).\n"
+    "Exit codes: 0 success, 1 the run failed, 2 the pipeline, its build or the\n"
+    "configuration is invalid.\n";
 
 static void on_stop_signal(int sig)
 {

@@ -453,11 +453,11 @@ static const struct tool_def defs[] = {
     {"pipeline_run",
      "Run a pipeline",
      "Runs a pipeline from a workspace file (OML, compiled first, or a build's "
-     "manifest.yaml) or its text: rows stream from each extractor to its writers, the first "
-     "failing step stops the run and leaves no partial output. Reports each step's rows and "
-     "time, with progress per step; the run is recorded (run logs, index, an AIOP package "
-     "for aiop_show). This version runs sqlite.extractor, postgres.extractor, "
-     "filesystem.csv_extractor, filesystem.csv_writer, sqlite.writer and postgres.writer.",
+     "manifest.yaml) or its text: rows stream from each extractor or processor to the steps "
+     "that need it, independent branches side by side; the first failing step stops the run "
+     "and leaves no partial output. Reports each step's rows and time, with progress per "
+     "step; the run is recorded (run logs, index, an AIOP package for aiop_show). Every "
+     "component of components_list runs (duckdb.processor when a DuckDB library is set).",
      {"pipeline.run", "osiris.pipeline.run"},
      "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"string\",\"description\":"
      "\"The pipeline (OML) or a manifest.yaml, relative to the workspace\"},\"manifest_path\":"
