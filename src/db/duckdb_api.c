@@ -55,6 +55,7 @@ static int load(void)
         OSR_DYNSYM(api, close, "duckdb_close"),
         OSR_DYNSYM(api, connect, "duckdb_connect"),
         OSR_DYNSYM(api, disconnect, "duckdb_disconnect"),
+        OSR_DYNSYM(api, interrupt, "duckdb_interrupt"),
         OSR_DYNSYM(api, query, "duckdb_query"),
         OSR_DYNSYM(api, destroy_result, "duckdb_destroy_result"),
         OSR_DYNSYM(api, result_error, "duckdb_result_error"),

@@ -104,6 +104,7 @@ struct osr_duckdb_api {
     void (*close)(osr_duck_db **db);
     int (*connect)(osr_duck_db *db, osr_duck_conn **out);
     void (*disconnect)(osr_duck_conn **conn);
+    void (*interrupt)(osr_duck_conn *conn); /* the connection's running query stops */
     int (*query)(osr_duck_conn *conn, const char *sql, struct osr_duck_result *out);
     void (*destroy_result)(struct osr_duck_result *res);
     const char *(*result_error)(struct osr_duck_result *res);

@@ -270,6 +270,13 @@ static void start_clock(struct osr_run_state *R, char *ts, size_t n)
     R->t0_ms = osr_now_ms();
 }
 
+static bool run_stopping(void *arg)
+{
+    const struct osr_run_state *R = arg;
+
+    return osr_run_stopping() || R->halt;
+}
+
 static void init_contexts(struct osr_run_state *R)
 {
     for (size_t i = 0; i < R->n; i++)
@@ -278,7 +285,9 @@ static void init_contexts(struct osr_run_state *R)
                                                 .component = R->steps[i].component,
                                                 .cfg = R->steps[i].cfg,
                                                 .secrets = &R->secrets,
-                                                .dry_run = R->req->dry_run};
+                                                .dry_run = R->req->dry_run,
+                                                .stopping = run_stopping,
+                                                .stop_arg = R};
 }
 
 /* The run directory with events.jsonl open, the manifest and the steps' configurations. */

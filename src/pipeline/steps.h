@@ -25,6 +25,10 @@ struct osr_step_ctx {
     const struct osr_strv *secrets; /* the resolved secret values, for redacting messages */
     bool dry_run;                   /* check and plan, write nothing */
     bool transient; /* the failure was the network's or a timeout: trying again may help */
+    /* Whether the run asks its steps to stop (a signal, another branch failed); a step that
+     * can block for long between batches polls it. */
+    bool (*stopping)(void *stop_arg);
+    void *stop_arg;
     char err[1024]; /* what went wrong, for the run's error (no secret in it) */
 };
 

@@ -161,6 +161,33 @@ sed 's/FROM df_gen/FROM no_such_table/' "$ws/pipelines/gen.yaml" >"$ws/pipelines
 TMPDIR=$TMP/tmpdir run_osr run "$ws/pipelines/gen_bad.yaml" --base-path "$ws" --json
 expect_eq "$RC|$(ls -A "$TMP/tmpdir" | wc -l)" "1|0" "nor after a failure"
 
+# SIGTERM while DuckDB runs a long query: the query is interrupted, the run stops at once
+# and is recorded as failed.
+cat >"$ws/pipelines/long.yaml" <<'YAML'
+oml_version: "0.1.0"
+name: duck-long
+steps:
+  - {id: spin, component: duckdb.processor, mode: transform, config: {query: "SELECT count(*) AS n FROM range(100000000000) a"}}
+  - {id: out, component: filesystem.csv_writer, mode: write, needs: [spin], config: {path: output/long.csv}}
+YAML
+"$OSR" run "$ws/pipelines/long.yaml" --base-path "$ws" --json >"$TMP/long.json" 2>"$TMP/long.err" &
+pid=$!
+for _ in $(seq 1 500); do
+    grep -q '"step_run"' "$ws"/run_logs/*/duck-long/*/events.jsonl 2>/dev/null && break
+    sleep 0.01
+done
+sleep 0.3
+kill -TERM "$pid"
+for _ in $(seq 1 1000); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
+kill -0 "$pid" 2>/dev/null && fail "the run ends within 10 s of SIGTERM (the query alone would take minutes)" || ok "the run ends within 10 s of SIGTERM (the query alone would take minutes)"
+set +e
+wait "$pid"
+RC=$?
+set -e
+expect_eq "$RC" 1 "a stopped run fails: $(cat "$TMP/long.err")"
+expect_contains "$(jq -r .error.message "$TMP/long.json")" "the run was stopped while DuckDB ran the query" "says why"
+expect_eq "$(tail -n 1 "$ws/.osiris/index/runs.jsonl" | jq -r '.pipeline + " " + .status')" "duck-long failed" "recorded as failed"
+
 # A dry run checks the query and writes nothing.
 rm -f "$ws/output/gen.csv"
 run_osr run "$ws/pipelines/gen.yaml" --base-path "$ws" --dry-run --json
