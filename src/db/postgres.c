@@ -1017,3 +1017,37 @@ int osr_db_pg_list(osr_db *db, json_t **out, struct osr_db_error *e)
 {
     return pg_list(db, out, e);
 }
+
+struct osr_db_pg_canceller {
+    const struct osr_pq_api *pq;
+    PGcancel *cancel;
+};
+
+struct osr_db_pg_canceller *osr_db_pg_canceller_new(osr_db *db)
+{
+    struct pg *p = (struct pg *)db;
+    PGcancel *cancel = p->pq->getCancel(p->conn);
+    struct osr_db_pg_canceller *c;
+
+    if (!cancel)
+        return NULL;
+    c = osr_xcalloc(1, sizeof(*c));
+    *c = (struct osr_db_pg_canceller){p->pq, cancel};
+    return c;
+}
+
+void osr_db_pg_canceller_send(struct osr_db_pg_canceller *c)
+{
+    char why[256];
+
+    if (c)
+        c->pq->cancel(c->cancel, why, (int)sizeof(why)); /* the statement fails with 57014 */
+}
+
+void osr_db_pg_canceller_free(struct osr_db_pg_canceller *c)
+{
+    if (!c)
+        return;
+    c->pq->freeCancel(c->cancel);
+    free(c);
+}

@@ -58,4 +58,12 @@ int osr_db_pg_copy_end(osr_db *db, struct osr_db_error *e);
 int osr_db_pg_stream(osr_db *db, const char *sql, size_t fetch_rows, osr_db_chunk_fn fn,
                      void *payload, struct osr_db_error *e);
 
+struct osr_db_pg_canceller;
+/* A request to cancel whatever statement runs on `db`, made in the thread that uses `db`;
+ * any thread may then send it (PQcancel), while the statement runs. NULL when libpq cannot
+ * make one. */
+struct osr_db_pg_canceller *osr_db_pg_canceller_new(osr_db *db);
+void osr_db_pg_canceller_send(struct osr_db_pg_canceller *c);
+void osr_db_pg_canceller_free(struct osr_db_pg_canceller *c);
+
 #endif

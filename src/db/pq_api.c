@@ -43,6 +43,9 @@ const struct osr_pq_api *osr_pq_api_get(void)
         OSR_DYNSYM(api, putCopyEnd, "PQputCopyEnd"),
         OSR_DYNSYM(api, getCopyData, "PQgetCopyData"),
         OSR_DYNSYM(api, serverVersion, "PQserverVersion"),
+        OSR_DYNSYM(api, getCancel, "PQgetCancel"),
+        OSR_DYNSYM(api, cancel, "PQcancel"),
+        OSR_DYNSYM(api, freeCancel, "PQfreeCancel"),
     };
 
     bool ok;

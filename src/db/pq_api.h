@@ -37,6 +37,9 @@ struct osr_pq_api {
     __typeof__(PQputCopyEnd) *putCopyEnd;
     __typeof__(PQgetCopyData) *getCopyData;
     __typeof__(PQserverVersion) *serverVersion;
+    __typeof__(PQgetCancel) *getCancel;
+    __typeof__(PQcancel) *cancel;
+    __typeof__(PQfreeCancel) *freeCancel;
 };
 
 /* Loads libpq once; NULL (last error set) when it is not installed. */

@@ -31,8 +31,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pthread.h>
-#include <time.h>
 #include <stdio.h>
 
 #define BATCH_ROWS 10000
@@ -774,70 +772,26 @@ static int p_input_write(void *state, struct osr_step_ctx *ctx, int slot, const 
     return append_rows(p, ctx, in, b);
 }
 
-/* While the query runs inside DuckDB (no batch reaches the runner's checks), a watcher
- * interrupts it as soon as the run asks its steps to stop. */
-struct watch {
-    struct duckp *p;
-    struct osr_step_ctx *ctx;
-    pthread_mutex_t lock;
-    pthread_cond_t wake; /* the query is done */
-    bool done, interrupted;
-};
-
-static void *watch_main(void *arg)
+static void interrupt(void *arg)
 {
-    struct watch *w = arg;
+    struct duckp *p = arg;
 
-    pthread_mutex_lock(&w->lock);
-    while (!w->done) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 20000000; /* looks every 20 ms */
-        if (until.tv_nsec >= 1000000000) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000;
-        }
-        pthread_cond_timedwait(&w->wake, &w->lock, &until);
-        if (!w->done && w->ctx->stopping && w->ctx->stopping(w->ctx->stop_arg)) {
-            w->interrupted = true;
-            w->p->api->interrupt(w->p->conn);
-            break;
-        }
-    }
-    pthread_mutex_unlock(&w->lock);
-    return NULL;
-}
-
-/* Ends the watch: wakes the watcher and waits for it. */
-static void watch_end(struct watch *w, pthread_t watcher)
-{
-    pthread_mutex_lock(&w->lock);
-    w->done = true;
-    pthread_cond_signal(&w->wake);
-    pthread_mutex_unlock(&w->lock);
-    pthread_join(watcher, NULL);
+    p->api->interrupt(p->conn);
 }
 
 static int p_run(void *state, struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
 {
     struct duckp *p = state;
     struct reader rd = {.p = p, .ctx = ctx, .emit = emit, .payload = payload};
-    struct watch w = {
-        .p = p, .ctx = ctx, .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
-    pthread_t watcher;
-    bool watching;
+    struct osr_step_watch *w;
     int rc = -1;
 
     osr_batch_init(&rd.b, BATCH_ROWS, ARENA_MAX);
-    osr_buf_init(&rd.text, ARENA_MAX); /* an ENUM value may be long */
-    watching = pthread_create(&watcher, NULL, watch_main, &w) == 0;
+    osr_buf_init(&rd.text, ARENA_MAX);           /* an ENUM value may be long */
+    w = osr_step_watch_start(ctx, interrupt, p); /* the query may run long before a row */
     if (finish_inputs(p, ctx) == 0)
         rc = run_query(&rd, json_string_value(json_object_get(ctx->cfg, "query")));
-    if (watching)
-        watch_end(&w, watcher);
-    if (rc < 0 && w.interrupted)
-        osr_step_fail(ctx, "step '%s': the run was stopped while DuckDB ran the query",
-                      ctx->step_id);
+    rc = osr_step_watch_done(w, ctx, rc, "DuckDB");
     osr_buf_dispose(&rd.text);
     osr_batch_dispose(&rd.b);
     for (size_t c = 0; c < rd.ncols; c++)

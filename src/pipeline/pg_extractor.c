@@ -164,6 +164,11 @@ static bool is_supabase(const struct osr_step_ctx *ctx)
     return ctx->component && strncmp(ctx->component, "supabase.", 9) == 0;
 }
 
+static void cancel_query(void *canceller)
+{
+    osr_db_pg_canceller_send(canceller);
+}
+
 static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
 {
     const char *query = json_string_value(json_object_get(ctx->cfg, "query"));
@@ -179,6 +184,8 @@ static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
     const struct osr_db_ops *ops = osr_db_ops_get("postgres");
     struct osr_db_error e = {OSR_DB_OK, ""};
     struct pgx x = {.ctx = ctx, .emit = emit, .payload = payload};
+    struct osr_db_pg_canceller *canceller;
+    struct osr_step_watch *w;
     osr_db *db = NULL;
     char *sql = NULL, *name = NULL;
     int rc = -1, src;
@@ -208,11 +215,15 @@ static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
         osr_step_fail_db(ctx, &e);
         goto done;
     }
+    canceller = osr_db_pg_canceller_new(db); /* a sort may run long before the first row */
+    w = osr_step_watch_start(ctx, cancel_query, canceller);
     src = osr_db_pg_stream(db, sql, cap, on_chunk, &x, &e);
     if (src < 0)
         osr_step_fail_db(ctx, &e);
     else
         rc = x.failed ? -1 : 0;
+    rc = osr_step_watch_done(w, ctx, rc, "PostgreSQL");
+    osr_db_pg_canceller_free(canceller);
 done:
     if (db)
         ops->close(db);

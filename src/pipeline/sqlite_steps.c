@@ -136,6 +136,11 @@ static int read_row(struct osr_step_ctx *ctx, sqlite3_stmt *st, struct osr_batch
     return 0;
 }
 
+static void interrupt(void *db)
+{
+    sqlite3_interrupt(db);
+}
+
 /* Hands the rows of prepared statement `st` on in batches of `b` (first the columns). */
 static int stream_rows(struct osr_step_ctx *ctx, sqlite3 *db, sqlite3_stmt *st, struct osr_batch *b,
                        osr_emit_fn emit, void *payload)
@@ -183,6 +188,7 @@ static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
     sqlite3_stmt *st = NULL;
     struct osr_buf sql;
     struct osr_batch b;
+    struct osr_step_watch *w;
     int rc = -1;
 
     osr_buf_init(&sql, 1u << 20);
@@ -230,7 +236,8 @@ static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
         osr_step_fail(ctx, "step '%s': an extractor's query must only read", ctx->step_id);
         goto done;
     }
-    rc = stream_rows(ctx, h->db, st, &b, emit, payload);
+    w = osr_step_watch_start(ctx, interrupt, h->db); /* a sort may run long before a row */
+    rc = osr_step_watch_done(w, ctx, stream_rows(ctx, h->db, st, &b, emit, payload), "SQLite");
 done:
     sqlite3_finalize(st);
     release(h);
@@ -563,6 +570,7 @@ static int p_run(void *state, struct osr_step_ctx *ctx, osr_emit_fn emit, void *
     const char *query = osr_step_str(ctx, "query", NULL);
     sqlite3_stmt *st = NULL;
     struct osr_batch b;
+    struct osr_step_watch *w;
     int rc = -1;
 
     osr_batch_init(&b, osr_step_batch_size(ctx), ARENA_MAX);
@@ -582,7 +590,8 @@ static int p_run(void *state, struct osr_step_ctx *ctx, osr_emit_fn emit, void *
                       ctx->step_id);
         goto done;
     }
-    rc = stream_rows(ctx, p->db, st, &b, emit, payload);
+    w = osr_step_watch_start(ctx, interrupt, p->db);
+    rc = osr_step_watch_done(w, ctx, stream_rows(ctx, p->db, st, &b, emit, payload), "SQLite");
 done:
     sqlite3_finalize(st);
     osr_batch_dispose(&b);

@@ -3,11 +3,14 @@
  */
 #include "pipeline/steps.h"
 
+#include "core/alloc.h"
 #include "core/sha256.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 
 extern const struct osr_extractor_ops osr_sqlite_extractor, osr_csv_extractor, osr_pg_extractor,
     osr_mysql_extractor, osr_supabase_extractor;
@@ -177,4 +180,85 @@ size_t osr_step_batch_size(const struct osr_step_ctx *ctx)
     json_int_t n = json_is_integer(v) ? json_integer_value(v) : 10000;
 
     return n < 1 ? 1 : n > 100000 ? 100000 : (size_t)n;
+}
+
+struct osr_step_watch {
+    struct osr_step_ctx *ctx;
+    void (*cancel)(void *arg);
+    void *arg;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake; /* the step is done */
+    bool done, cancelled;
+};
+
+static void *watch_main(void *arg)
+{
+    struct osr_step_watch *w = arg;
+
+    pthread_mutex_lock(&w->lock);
+    while (!w->done) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 20000000; /* looks every 20 ms */
+        if (until.tv_nsec >= 1000000000) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&w->wake, &w->lock, &until);
+        if (!w->done && w->ctx->stopping(w->ctx->stop_arg)) {
+            w->cancelled = true;
+            w->cancel(w->arg);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+struct osr_step_watch *osr_step_watch_start(struct osr_step_ctx *ctx, void (*cancel)(void *arg),
+                                            void *arg)
+{
+    struct osr_step_watch *w;
+
+    if (!ctx->stopping)
+        return NULL; /* nothing to watch */
+    w = osr_xcalloc(1, sizeof(*w));
+    *w = (struct osr_step_watch){.ctx = ctx, .cancel = cancel, .arg = arg};
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->wake, NULL);
+    if (pthread_create(&w->thread, NULL, watch_main, w) != 0) {
+        pthread_cond_destroy(&w->wake);
+        pthread_mutex_destroy(&w->lock);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+bool osr_step_watch_end(struct osr_step_watch *w)
+{
+    bool cancelled;
+
+    if (!w)
+        return false;
+    pthread_mutex_lock(&w->lock);
+    w->done = true;
+    pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    cancelled = w->cancelled;
+    pthread_cond_destroy(&w->wake);
+    pthread_mutex_destroy(&w->lock);
+    free(w);
+    return cancelled;
+}
+
+int osr_step_watch_done(struct osr_step_watch *w, struct osr_step_ctx *ctx, int rc,
+                        const char *engine)
+{
+    if (osr_step_watch_end(w) && rc < 0 && !strstr(ctx->err, "the run was stopped"))
+        osr_step_fail(ctx, "step '%s': the run was stopped while %s ran the query", ctx->step_id,
+                      engine);
+    return rc;
 }

@@ -95,6 +95,18 @@ char *osr_step_df_name(const char *input_id, const struct osr_strv *taken);
 /* Sets ctx->err to the database error `e` ("step 'ID': category: message"), notes whether
  * it is transient, and returns -1. */
 int osr_step_fail_db(struct osr_step_ctx *ctx, const struct osr_db_error *e);
+/* While a step blocks inside a client library (a query that sorts before its first row),
+ * a watcher thread calls cancel(arg) once the run asks its steps to stop (ctx->stopping).
+ * osr_step_watch_end stops the watcher and says whether it cancelled. */
+struct osr_step_watch;
+struct osr_step_watch *osr_step_watch_start(struct osr_step_ctx *ctx, void (*cancel)(void *arg),
+                                            void *arg);
+bool osr_step_watch_end(struct osr_step_watch *w);
+/* osr_step_watch_end for a step that failed (rc < 0): when the watcher cancelled the
+ * library's work, the step's error says the run was stopped while `engine` ran the query
+ * (unless it already says the run was stopped). Returns rc. */
+int osr_step_watch_done(struct osr_step_watch *w, struct osr_step_ctx *ctx, int rc,
+                        const char *engine);
 /* Sets ctx->err (printf style) and returns -1. */
 int osr_step_fail(struct osr_step_ctx *ctx, const char *fmt, ...) OSR_PRINTF(2, 3);
 

@@ -208,4 +208,30 @@ expect_eq "$(cmp <(sed 3d "$ws/output/reals_direct.csv") <(sed 3d "$ws/output/re
 expect_eq "$(sed -n '2,7p;15,17p' "$ws/output/reals_direct.csv" | tr '\n' ' ')" \
     "1,0,0 2,-0,-0 3,1e+15,1e+15 4,1e+16,1e+16 5,123456789012345.6,1.5 6,1234567890123456.8,2.25 14,0.1,0.1 15,0.3333333333333333,0.33333334 16,Infinity,-Infinity " \
     "as printed"
+
+# SIGTERM while PostgreSQL works on a query before its first row: the statement is
+# cancelled on the server and the run stops at once, recorded as failed.
+cat >"$ws/pipelines/slow.yaml" <<'YAML'
+oml_version: "0.1.0"
+name: pg-slow
+steps:
+  - {id: read, component: postgres.extractor, mode: read, config: {connection: "@postgres.main", query: "SELECT 1 AS one, pg_sleep(600) AS osiris_slow_marker"}}
+  - {id: out, component: filesystem.csv_writer, mode: write, needs: [read], config: {path: output/slow.csv}}
+YAML
+"$OSR" run "$ws/pipelines/slow.yaml" --base-path "$ws" --json >"$TMP/slow.json" 2>"$TMP/slow.err" &
+pid=$!
+for _ in $(seq 100); do
+    [ "$(psqlc -At -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY%osiris_slow_marker%'")" -gt 0 ] && break
+    sleep 0.1
+done
+kill -TERM "$pid"
+for _ in $(seq 1 1000); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
+kill -0 "$pid" 2>/dev/null && fail "the run ends within 10 s of SIGTERM (the query sleeps 600 s)" || ok "the run ends within 10 s of SIGTERM (the query sleeps 600 s)"
+set +e
+wait "$pid"
+RC=$?
+set -e
+expect_eq "$RC" 1 "a stopped run fails: $(cat "$TMP/slow.err")"
+expect_contains "$(jq -r .error.message "$TMP/slow.json")" "the run was stopped" "says why"
+expect_eq "$(psqlc -At -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY%osiris_slow_marker%' AND state = 'active'")" 0 "the statement was cancelled on the server"
 finish
