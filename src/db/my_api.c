@@ -17,6 +17,7 @@ const struct osr_my_api *osr_my_api_get(void)
     const struct osr_dynsym syms[] = {
         OSR_DYNSYM(api, library_init, "mysql_server_init"),
         OSR_DYNSYM(api, init, "mysql_init"),
+        OSR_DYNSYM(api, thread_id, "mysql_thread_id"),
         OSR_DYNSYM(api, options, "mysql_options"),
         OSR_DYNSYM(api, real_connect, "mysql_real_connect"),
         OSR_DYNSYM(api, error, "mysql_error"),

@@ -9,6 +9,7 @@
 struct osr_my_api {
     __typeof__(mysql_server_init) *library_init;
     __typeof__(mysql_init) *init;
+    __typeof__(mysql_thread_id) *thread_id;
     __typeof__(mysql_options) *options;
     __typeof__(mysql_real_connect) *real_connect;
     __typeof__(mysql_error) *error;

@@ -746,3 +746,38 @@ const struct osr_db_ops osr_db_mysql_ops = {
     .query = my_query,
     .close = my_close,
 };
+
+struct osr_db_my_canceller {
+    json_t *cfg;
+    const struct osr_db_opts *opts;
+    unsigned long thread_id;
+};
+
+struct osr_db_my_canceller *osr_db_my_canceller_new(osr_db *db, json_t *cfg)
+{
+    struct my *m = (struct my *)db;
+    struct osr_db_my_canceller *c = osr_xcalloc(1, sizeof(*c));
+
+    *c = (struct osr_db_my_canceller){cfg, m->base.opts, m->api->thread_id(m->conn)};
+    return c;
+}
+
+void osr_db_my_canceller_send(struct osr_db_my_canceller *c)
+{
+    struct osr_db_opts opts = *c->opts;
+    struct osr_db_error e;
+    osr_db *db = NULL;
+    char sql[48];
+
+    opts.read_only = false; /* KILL is refused in a read-only transaction on some servers */
+    if (my_open(&db, c->cfg, &opts, &e) < 0)
+        return; /* the statement then stops at its next row */
+    snprintf(sql, sizeof(sql), "KILL QUERY %lu", c->thread_id);
+    osr_db_my_exec(db, sql, &e);
+    my_close(db);
+}
+
+void osr_db_my_canceller_free(struct osr_db_my_canceller *c)
+{
+    free(c);
+}

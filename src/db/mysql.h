@@ -68,4 +68,12 @@ void osr_db_my_ident(struct osr_buf *out, const char *schema, const char *name);
 /* Appends a string literal: '...' with backslash escapes (the writer's sql_mode has them). */
 void osr_db_my_literal(struct osr_buf *out, const char *p, size_t len);
 
+/* Stopping the statement running on `db` from another thread: the request is made in the
+ * thread that uses `db` (its server thread id, and `cfg`, the resolved connection, borrowed
+ * until freed); osr_db_my_canceller_send then connects anew and runs KILL QUERY. */
+struct osr_db_my_canceller;
+struct osr_db_my_canceller *osr_db_my_canceller_new(osr_db *db, json_t *cfg);
+void osr_db_my_canceller_send(struct osr_db_my_canceller *c);
+void osr_db_my_canceller_free(struct osr_db_my_canceller *c);
+
 #endif

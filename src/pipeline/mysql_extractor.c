@@ -141,6 +141,11 @@ static char *statement(struct osr_step_ctx *ctx)
     return osr_buf_take(&q);
 }
 
+static void cancel_query(void *canceller)
+{
+    osr_db_my_canceller_send(canceller);
+}
+
 static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
 {
     size_t cap = osr_step_batch_size(ctx);
@@ -157,9 +162,11 @@ static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
                     .payload = payload,
                     .limit = json_integer_value(lim) > 0 ? (uint64_t)json_integer_value(lim) : 0};
     struct osr_db_my_reader rd = {on_columns, on_row, &x};
+    struct osr_db_my_canceller *canceller;
+    struct osr_step_watch *w;
     osr_db *db = NULL;
     char *sql = NULL;
-    int rc = -1;
+    int rc = -1, src;
 
     osr_batch_init(&x.b, cap, ARENA_MAX);
     if (!ctx->conn) {
@@ -168,10 +175,19 @@ static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
     }
     if (!(sql = statement(ctx)))
         goto done;
-    if (ops->open(&db, ctx->conn, &opts, &e) < 0 || osr_db_my_stream(db, sql, &rd, &e) < 0) {
+    if (ops->open(&db, ctx->conn, &opts, &e) < 0) {
         osr_step_fail_db(ctx, &e);
         goto done;
     }
+    canceller = osr_db_my_canceller_new(db, ctx->conn); /* a sort may run long before a row */
+    w = osr_step_watch_start(ctx, cancel_query, canceller);
+    src = osr_db_my_stream(db, sql, &rd, &e);
+    if (src < 0)
+        osr_step_fail_db(ctx, &e);
+    src = osr_step_watch_done(w, ctx, src, "MariaDB");
+    osr_db_my_canceller_free(canceller);
+    if (src < 0)
+        goto done;
     if (!x.failed && flush(&x) == 0)
         rc = 0;
 done:

@@ -205,4 +205,30 @@ run_osr run "$ws/pipelines/sb.yaml" --base-path "$ws" --json
 expect_eq "$RC" 0 "supabase extractor and writer: $(jq -c .error <<<"$OUT")"
 expect_eq "$(psqlc -At -c "SELECT count(*), count(t), sum(length(raw)) FROM public.sb_dst")" \
     "$(psqlc -At -c "SELECT count(*), count(t), sum(length(raw)) FROM public.pg_src WHERE id <= 40")" "rows copied over the supabase connection"
+
+# SIGTERM while MariaDB works on a query before its first row: KILL QUERY from a second
+# session stops it, and the run stops at once, recorded as failed.
+cat >"$ws/pipelines/slow.yaml" <<'YAML'
+oml_version: "0.1.0"
+name: my-slow
+steps:
+  - {id: read, component: mysql.extractor, mode: read, config: {connection: "@mysql.main", query: "SELECT 1 AS one, SLEEP(600) AS osiris_slow_marker"}}
+  - {id: out, component: filesystem.csv_writer, mode: write, needs: [read], config: {path: output/slow.csv}}
+YAML
+"$OSR" run "$ws/pipelines/slow.yaml" --base-path "$ws" --json >"$TMP/slow.json" 2>"$TMP/slow.err" &
+pid=$!
+for _ in $(seq 100); do
+    [ "$(myc -N -e "SELECT count(*) FROM information_schema.processlist WHERE info LIKE 'SELECT%osiris_slow_marker%' AND id <> CONNECTION_ID()")" -gt 0 ] && break
+    sleep 0.1
+done
+kill -TERM "$pid"
+for _ in $(seq 1 1000); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
+kill -0 "$pid" 2>/dev/null && fail "the run ends within 10 s of SIGTERM (the query sleeps 600 s)" || ok "the run ends within 10 s of SIGTERM (the query sleeps 600 s)"
+set +e
+wait "$pid"
+RC=$?
+set -e
+expect_eq "$RC" 1 "a stopped run fails: $(cat "$TMP/slow.err")"
+expect_contains "$(jq -r .error.message "$TMP/slow.json")" "the run was stopped" "says why"
+expect_eq "$(myc -N -e "SELECT count(*) FROM information_schema.processlist WHERE info LIKE 'SELECT%osiris_slow_marker%' AND id <> CONNECTION_ID()")" 0 "the query was killed on the server"
 finish
