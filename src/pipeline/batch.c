@@ -20,6 +20,30 @@ void osr_batch_dispose(struct osr_batch *b)
     b->cells = NULL;
 }
 
+void osr_batch_copy(struct osr_batch *dst, const struct osr_batch *src)
+{
+    size_t ncells = src->nrows * src->names.n;
+
+    if (dst->names.n == 0) {
+        for (size_t i = 0; i < src->names.n; i++) {
+            osr_strv_push(&dst->names, src->names.v[i]);
+            osr_strv_push(&dst->types, src->types.v[i]);
+        }
+    }
+    if (!dst->cells || dst->cap < src->cap) {
+        free(dst->cells);
+        dst->cap = src->cap;
+        dst->cells = osr_xcalloc(dst->cap * (dst->names.n ? dst->names.n : 1), sizeof(*dst->cells));
+    }
+    if (ncells)
+        memcpy(dst->cells, src->cells, ncells * sizeof(*src->cells));
+    osr_buf_clear(&dst->arena);
+    if (src->arena.len)
+        osr_buf_put(&dst->arena, src->arena.ptr, src->arena.len);
+    dst->nrows = src->nrows;
+    dst->bytes = src->bytes;
+}
+
 void osr_batch_clear(struct osr_batch *b)
 {
     b->nrows = 0;

@@ -34,6 +34,9 @@ struct osr_batch {
 /* A batch of at most `cap` rows whose arena may hold `arena_max` bytes. */
 void osr_batch_init(struct osr_batch *b, size_t cap, size_t arena_max);
 void osr_batch_dispose(struct osr_batch *b);
+/* Makes `dst` (initialised with an arena as large as src's) hold a copy of src's rows (and
+ * its columns, the first time). */
+void osr_batch_copy(struct osr_batch *dst, const struct osr_batch *src);
 /* Drops the rows, keeps the columns. */
 void osr_batch_clear(struct osr_batch *b);
 /* The cells of a new row (zeroed: null), or NULL when the batch is full. */

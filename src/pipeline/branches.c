@@ -56,12 +56,25 @@ static int connect_step(struct osr_run_state *R, struct osr_run_step *st)
 
 /* ---- streaming from a source (extractor or processor) to the steps that take its rows ---- */
 
+/* A source's data batches reach the steps it feeds in a thread of their own: emit copies a
+ * batch into the slot and goes back to reading while the consumers write the one before,
+ * so reading and writing overlap on two cores. One batch waits at most; the schema (the
+ * first, empty batch) is fed in the source's thread, before the relay starts. */
+struct relay {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    struct osr_batch slot; /* the batch waiting for the consumers */
+    bool started, full, closing;
+};
+
 struct flow {
     struct osr_run_state *R;
     struct osr_run_step *from;
-    struct osr_run_step *failed;
+    struct osr_run_step *failed; /* under relay.lock once the relay runs */
     bool opened;
-    uint64_t fed_us; /* time spent in the steps it feeds */
+    uint64_t fed_us; /* time the source's thread spent on the steps it feeds, or waiting */
+    struct relay relay;
 };
 
 /* Opens or feeds one consumer `c` (input `k` of it) with batch `b`. */
@@ -90,34 +103,121 @@ static int feed(struct flow *f, struct osr_run_step *c, int k, const struct osr_
             rc = (c->slots[k] = c->pr->input_open(c->state, &c->ctx, f->from->id, b)) < 0 ? -1 : 0;
     }
     c->us += osr_now_us() - t0;
-    f->fed_us += osr_now_us() - t0;
     if (c->pr)
         pthread_mutex_unlock(&c->lock);
     return rc;
 }
 
+/* Feeds batch `b` to every step that takes the source's rows; the failing one, or NULL. */
+static struct osr_run_step *feed_all(struct flow *f, const struct osr_batch *b)
+{
+    for (size_t i = 0; i < f->R->n; i++) {
+        struct osr_run_step *c = &f->R->steps[i];
+        int k = osr_run_input_index(c, f->from);
+        if (k >= 0 && feed(f, c, k, b) < 0)
+            return c;
+    }
+    return NULL;
+}
+
+static void *relay_main(void *arg)
+{
+    struct flow *f = arg;
+    struct relay *r = &f->relay;
+    struct osr_run_step *failed = NULL;
+
+    pthread_mutex_lock(&r->lock);
+    while (!failed) {
+        while (!r->full && !r->closing)
+            pthread_cond_wait(&r->cond, &r->lock);
+        if (!r->full)
+            break; /* closing, and nothing left */
+        pthread_mutex_unlock(&r->lock);
+        failed = feed_all(f, &r->slot);
+        pthread_mutex_lock(&r->lock);
+        if (failed && !f->failed)
+            f->failed = failed;
+        r->full = false;
+        pthread_cond_broadcast(&r->cond);
+    }
+    pthread_mutex_unlock(&r->lock);
+    return NULL;
+}
+
+/* Hands data batch `b` to the relay (started on the first); -1 when a consumer failed. */
+static int relay_put(struct flow *f, const struct osr_batch *b)
+{
+    struct relay *r = &f->relay;
+    uint64_t t0 = osr_now_us();
+    int rc = 0;
+
+    if (!r->started) {
+        pthread_mutex_init(&r->lock, NULL);
+        pthread_cond_init(&r->cond, NULL);
+        osr_batch_init(&r->slot, b->cap, b->arena.max);
+        if (pthread_create(&r->thread, NULL, relay_main, f) != 0) {
+            struct osr_run_step *failed = feed_all(f, b); /* no thread: feed here */
+            f->failed = failed ? failed : f->failed;
+            return failed ? -1 : 0;
+        }
+        r->started = true;
+    }
+    pthread_mutex_lock(&r->lock);
+    while (r->full && !f->failed)
+        pthread_cond_wait(&r->cond, &r->lock);
+    if (f->failed)
+        rc = -1;
+    else {
+        osr_batch_copy(&r->slot, b);
+        r->full = true;
+        pthread_cond_broadcast(&r->cond);
+    }
+    pthread_mutex_unlock(&r->lock);
+    f->fed_us += osr_now_us() - t0;
+    return rc;
+}
+
+/* Waits until the consumers have taken every batch, and stops the relay. */
+static void relay_finish(struct flow *f)
+{
+    struct relay *r = &f->relay;
+    uint64_t t0 = osr_now_us();
+
+    if (!r->started && r->slot.arena.max == 0)
+        return;
+    if (r->started) {
+        pthread_mutex_lock(&r->lock);
+        r->closing = true;
+        pthread_cond_broadcast(&r->cond);
+        pthread_mutex_unlock(&r->lock);
+        pthread_join(r->thread, NULL);
+        pthread_cond_destroy(&r->cond);
+        pthread_mutex_destroy(&r->lock);
+    }
+    osr_batch_dispose(&r->slot);
+    f->fed_us += osr_now_us() - t0;
+}
+
 static int emit(const struct osr_batch *b, void *payload)
 {
     struct flow *f = payload;
+    uint64_t t0 = osr_now_us();
 
     if (osr_run_stopping() || f->R->halt)
         return osr_step_fail(&f->from->ctx, "step '%s': the run was stopped (%s) after %llu rows",
                              f->from->id, osr_run_stopping() ? "a signal" : "another step failed",
                              (unsigned long long)f->from->rows_out);
-    for (size_t i = 0; i < f->R->n; i++) {
-        struct osr_run_step *c = &f->R->steps[i];
-        int k = osr_run_input_index(c, f->from);
-        if (k >= 0 && feed(f, c, k, b) < 0) {
-            f->failed = c;
-            return -1;
-        }
-    }
     if (f->opened) {
+        if (relay_put(f, b) < 0)
+            return -1;
         f->from->rows_out += b->nrows;
         f->from->bytes += osr_batch_size(b);
+        return 0;
     }
+    f->failed = feed_all(f, b); /* the columns: writers open, processors make their tables */
+    f->fed_us += osr_now_us() - t0;
     f->opened = true;
-    return 0;
+    return f->failed ? -1 : 0;
 }
 
 /* Records a step's end: its event, and a progress report (steps done of all) for the MCP
@@ -176,9 +276,13 @@ static int run_source(struct flow *f)
  * their inputs until they run themselves. */
 static struct osr_run_step *run_flow(struct osr_run_state *R, struct osr_run_step *src)
 {
-    struct flow f = {R, src, NULL, false, 0};
+    struct flow f = {R, src, NULL, false, 0, {0}};
     uint64_t t0 = osr_now_us();
     int rc = run_source(&f);
+
+    relay_finish(&f);
+    if (rc == 0 && f.failed) /* a consumer failed on the last batches */
+        rc = -1;
 
     for (size_t i = 0; i < R->n; i++) {
         struct osr_run_step *w = &R->steps[i];
