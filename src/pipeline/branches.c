@@ -56,15 +56,16 @@ static int connect_step(struct osr_run_state *R, struct osr_run_step *st)
 
 /* ---- streaming from a source (extractor or processor) to the steps that take its rows ---- */
 
-/* A source's data batches reach the steps it feeds in a thread of their own: emit copies a
- * batch into the slot and goes back to reading while the consumers write the one before,
- * so reading and writing overlap on two cores. One batch waits at most; the schema (the
- * first, empty batch) is fed in the source's thread, before the relay starts. */
+/* A local branch's data batches reach the steps it feeds in a thread of their own: emit
+ * copies a batch into the slot and goes back to reading while the consumers write the one
+ * before, so reading and writing overlap on two cores. One batch waits at most; the schema
+ * (the first, empty batch) is fed in the source's thread, before the relay starts. */
 struct relay {
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t cond;
     struct osr_batch slot; /* the batch waiting for the consumers */
+    bool wanted;           /* every step of the branch is local (see branch_is_local) */
     bool started, full, closing;
 };
 
@@ -207,17 +208,19 @@ static int emit(const struct osr_batch *b, void *payload)
         return osr_step_fail(&f->from->ctx, "step '%s': the run was stopped (%s) after %llu rows",
                              f->from->id, osr_run_stopping() ? "a signal" : "another step failed",
                              (unsigned long long)f->from->rows_out);
-    if (f->opened) {
-        if (relay_put(f, b) < 0)
+    if (!f->opened || !f->relay.wanted) { /* the columns (writers open), or a server branch */
+        if ((f->failed = feed_all(f, b)) != NULL)
             return -1;
+        f->fed_us += osr_now_us() - t0;
+    } else if (relay_put(f, b) < 0) {
+        return -1;
+    }
+    if (f->opened) {
         f->from->rows_out += b->nrows;
         f->from->bytes += osr_batch_size(b);
-        return 0;
     }
-    f->failed = feed_all(f, b); /* the columns: writers open, processors make their tables */
-    f->fed_us += osr_now_us() - t0;
     f->opened = true;
-    return f->failed ? -1 : 0;
+    return 0;
 }
 
 /* Records a step's end: its event, and a progress report (steps done of all) for the MCP
@@ -271,12 +274,32 @@ static int run_source(struct flow *f)
     return rc;
 }
 
+/* Whether every step of the branch from `src` works on local files (SQLite, CSV,
+ * processors): then the relay overlaps reading and writing. A branch with a database server
+ * in it shares the machine with the server, which needs the cores itself (on 2 cores the
+ * relay's copy made CSV -> PostgreSQL 12 % slower, SQLite -> CSV + SQLite 16 % faster). */
+static bool branch_is_local(struct osr_run_state *R, const struct osr_run_step *src)
+{
+    static const char *const servers[] = {"postgres.", "mysql.", "supabase."};
+
+    for (size_t i = 0; i < R->n; i++) {
+        const struct osr_run_step *st = &R->steps[i];
+        if (st != src && osr_run_input_index(st, src) < 0)
+            continue;
+        for (size_t k = 0; k < OSR_ARRAY_LEN(servers); k++) {
+            if (strncmp(st->component, servers[k], strlen(servers[k])) == 0)
+                return false;
+        }
+    }
+    return true;
+}
+
 /* Runs source `src` into the steps that take its rows; returns the failed step or NULL.
  * Writers are committed when the source succeeded, else aborted; processors it fed keep
  * their inputs until they run themselves. */
 static struct osr_run_step *run_flow(struct osr_run_state *R, struct osr_run_step *src)
 {
-    struct flow f = {R, src, NULL, false, 0, {0}};
+    struct flow f = {R, src, NULL, false, 0, {.wanted = branch_is_local(R, src)}};
     uint64_t t0 = osr_now_us();
     int rc = run_source(&f);
 
