@@ -321,10 +321,14 @@ static struct osr_run_step *run_flow(struct osr_run_state *R, struct osr_run_ste
             if (crc < 0 && !f.failed)
                 f.failed = w;
         } else {
-            if (w->state)
+            bool opened = w->state != NULL;
+            if (opened)
                 w->wr->abort(w->state);
             w->state = NULL;
-            if (w == f.failed)
+            if (w != f.failed && opened) /* it took rows, then gave them back */
+                osr_step_fail(&w->ctx, "step '%s': rolled back, nothing written: step '%s' failed",
+                              w->id, f.failed ? f.failed->id : src->id);
+            if (w == f.failed || opened)
                 finish_step(R, w, false);
         }
     }

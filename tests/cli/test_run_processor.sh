@@ -166,7 +166,8 @@ wait "$pid"
 RC=$?
 set -e
 expect_eq "$RC" 1 "a stopped run fails: $(cat "$TMP/stop2.err")"
-expect_eq "$(jq -c '[.steps[] | .status]' "$TMP/stop2.json")" '["failed","failed","skipped","skipped"]' "both sources stopped, their writers undone"
+expect_eq "$(jq -c '[.steps[] | .status]' "$TMP/stop2.json")" '["failed","failed","failed","failed"]' "both sources stopped, their writers undone"
+expect_eq "$(jq -r '.steps[2].error' "$TMP/stop2.json")" "step 'csv-out': rolled back, nothing written: step 'from-csv' failed" "a writer says it was rolled back"
 expect_contains "$(jq -r .error.message "$TMP/stop2.json")" "the run was stopped" "says why"
 expect_eq "$(ls -A "$ws/stop2")" "" "no partial or temporary file"
 finish
