@@ -748,7 +748,7 @@ static int p_input_open(void *state, struct osr_step_ctx *ctx, const char *input
     p->in = osr_xrealloc(p->in, (p->nin + 1) * sizeof(*p->in));
     in = &p->in[p->nin];
     *in = (struct input){.id = osr_xstrdup(input_id),
-                         .table = osr_step_df_name(input_id, &p->tables)};
+                         .table = osr_step_input_table(ctx, input_id, &p->tables)};
     osr_strv_push(&p->tables, in->table);
     for (size_t c = 0; c < schema->names.n; c++) {
         osr_strv_push(&in->names, schema->names.v[c]);

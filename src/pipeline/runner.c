@@ -284,6 +284,7 @@ static void init_contexts(struct osr_run_state *R)
                                                 .step_id = R->steps[i].id,
                                                 .component = R->steps[i].component,
                                                 .cfg = R->steps[i].cfg,
+                                                .needs = R->steps[i].needs,
                                                 .secrets = &R->secrets,
                                                 .dry_run = R->req->dry_run,
                                                 .stopping = run_stopping,

@@ -533,7 +533,7 @@ static int p_input_open(void *state, struct osr_step_ctx *ctx, const char *input
                         const struct osr_batch *schema)
 {
     struct sqlp *p = state;
-    char *table = osr_step_df_name(input_id, &p->tables);
+    char *table = osr_step_input_table(ctx, input_id, &p->tables);
     struct osr_buf name, sql;
     int slot = (int)p->tables.n, rc;
 

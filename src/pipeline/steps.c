@@ -262,3 +262,27 @@ int osr_step_watch_done(struct osr_step_watch *w, struct osr_step_ctx *ctx, int 
                       engine);
     return rc;
 }
+
+char *osr_step_input_table(const struct osr_step_ctx *ctx, const char *input_id,
+                           const struct osr_strv *taken)
+{
+    struct osr_strv names = OSR_STRV_INIT;
+    char *found = NULL;
+    json_t *v;
+    size_t i;
+
+    json_array_foreach(ctx->needs, i, v)
+    {
+        const char *id = json_string_value(v);
+        char *name = id ? osr_step_df_name(id, &names) : NULL;
+        if (!name)
+            continue;
+        osr_strv_push(&names, name);
+        if (!found && strcmp(id, input_id) == 0)
+            found = name;
+        else
+            free(name);
+    }
+    osr_strv_dispose(&names);
+    return found ? found : osr_step_df_name(input_id, taken);
+}

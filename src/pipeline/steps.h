@@ -20,8 +20,9 @@ struct osr_step_ctx {
     const char *base_path;
     const char *step_id;
     const char *component;
-    json_t *cfg;  /* the step's compiled configuration (borrowed) */
-    json_t *conn; /* its connection's fields, secrets resolved (borrowed; may be NULL) */
+    json_t *cfg;   /* the step's compiled configuration (borrowed) */
+    json_t *conn;  /* its connection's fields, secrets resolved (borrowed; may be NULL) */
+    json_t *needs; /* the ids of the steps it takes rows from, in order (borrowed; may be NULL) */
     const struct osr_strv *secrets; /* the resolved secret values, for redacting messages */
     bool dry_run;                   /* check and plan, write nothing */
     bool transient; /* the failure was the network's or a timeout: trying again may help */
@@ -107,6 +108,11 @@ bool osr_step_watch_end(struct osr_step_watch *w);
  * (unless it already says the run was stopped). Returns rc. */
 int osr_step_watch_done(struct osr_step_watch *w, struct osr_step_ctx *ctx, int rc,
                         const char *engine);
+/* The table a processor loads input `input_id` into: osr_step_df_name, two ids that make
+ * the same name told apart in the order of ctx->needs (so a pipeline names its tables
+ * alike whichever input arrives first), or of `taken` when the step has no needs list. */
+char *osr_step_input_table(const struct osr_step_ctx *ctx, const char *input_id,
+                           const struct osr_strv *taken);
 /* Sets ctx->err (printf style) and returns -1. */
 int osr_step_fail(struct osr_step_ctx *ctx, const char *fmt, ...) OSR_PRINTF(2, 3);
 

@@ -111,6 +111,21 @@ run_osr run "$ws/pipelines/gen.yaml" --base-path "$ws" --json
 expect_eq "$RC" 0 "a processor without inputs, df__1st_read: $ERR $(jq -c .error <<<"$OUT")"
 expect_eq "$(tail -n 1 "$ws/output/gen.csv")" "25000,156256250,7" "rows across batches"
 
+# Two ids that make the same table name: the second in needs gets 8 hex digits of its
+# SHA-256, whichever input arrives first (here they run side by side).
+printf 'x\n1\n' >"$ws/input/one.csv"
+cat >"$ws/pipelines/clash.yaml" <<'YAML'
+oml_version: "0.1.0"
+name: clash
+steps:
+  - {id: a-b, component: filesystem.csv_extractor, mode: read, config: {path: input/one.csv}}
+  - {id: a_b, component: sqlite.extractor, mode: read, config: {connection: "@sqlite.demo", query: "SELECT 2 AS x"}}
+  - {id: both, component: sqlite.processor, mode: transform, needs: [a-b, a_b], config: {query: "SELECT (SELECT x FROM df_a_b) AS first, (SELECT x FROM df_a_b_648fa9b3) AS second"}}
+  - {id: save, component: filesystem.csv_writer, mode: write, needs: [both], config: {path: output/clash.csv}}
+YAML
+run_osr run "$ws/pipelines/clash.yaml" --base-path "$ws" --json
+expect_eq "$RC|$(tail -n 1 "$ws/output/clash.csv")" "0|1,2" "df_a_b and df_a_b_<sha256 of a_b>: $(jq -c .error <<<"$OUT")"
+
 # Branches on different files run side by side (one wave), or one at a time when the
 # setting says so; a failing branch stops the run and is the run's error.
 seq 1 20000 | awk 'BEGIN{print "id,label"} {print $1 ",row " $1}' >"$ws/input/big.csv"
