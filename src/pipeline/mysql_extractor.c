@@ -54,7 +54,24 @@ static int on_columns(const struct osr_db_my_col *cols, size_t n, void *payload)
     return 0;
 }
 
-/* One value into a cell (the arena has room for it). */
+/* Whether a real's text has at most 15 significant digits: then it is exactly what the
+ * CSV writer would print for the value it reads as, and writers may copy it. */
+static bool short_real(const char *v, size_t len)
+{
+    size_t digits = 0;
+    bool leading = true;
+
+    for (size_t i = 0; i < len && v[i] != 'e' && v[i] != 'E'; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            continue;
+        leading = leading && v[i] == '0';
+        digits += !leading;
+    }
+    return digits <= 15;
+}
+
+/* One value into a cell (the arena has room for it). Integers keep their text, and reals
+ * of up to 15 significant digits, for writers to copy (see osr_batch_set_source). */
 static void put(struct osr_batch *b, struct osr_cell *cell, enum osr_db_my_kind kind, const char *v,
                 size_t len)
 {
@@ -64,12 +81,15 @@ static void put(struct osr_batch *b, struct osr_cell *cell, enum osr_db_my_kind 
         i = strtoll(v, NULL, 10);
         if (errno == 0) {
             *cell = (struct osr_cell){.type = OSR_V_INT, .i = i};
+            osr_batch_set_source(b, cell, v, len);
             return;
         }
         kind = OSR_DB_MY_TEXT; /* an unsigned BIGINT past 2^63: its digits */
     }
     if (kind == OSR_DB_MY_REAL) {
         *cell = (struct osr_cell){.type = OSR_V_REAL, .r = strtod(v, NULL)};
+        if (short_real(v, len))
+            osr_batch_set_source(b, cell, v, len);
         return;
     }
     osr_batch_set_bytes(b, cell, kind == OSR_DB_MY_BLOB ? OSR_V_BLOB : OSR_V_TEXT, v, len);

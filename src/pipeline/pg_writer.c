@@ -235,23 +235,20 @@ done:
 /* A value in COPY's text format: backslash, tab, newline and carriage return escaped. */
 static void put_text(struct osr_buf *b, const char *p, size_t len)
 {
-    for (size_t i = 0; i < len; i++) {
-        switch (p[i]) {
-        case '\\':
-            osr_buf_puts(b, "\\\\");
+    size_t i = 0;
+
+    while (i < len) {
+        size_t run = i;
+        while (run < len && p[run] != '\\' && p[run] != '\t' && p[run] != '\n' && p[run] != '\r')
+            run++;
+        osr_buf_put(b, p + i, run - i); /* the plain stretch at once */
+        if (run == len)
             break;
-        case '\t':
-            osr_buf_puts(b, "\\t");
-            break;
-        case '\n':
-            osr_buf_puts(b, "\\n");
-            break;
-        case '\r':
-            osr_buf_puts(b, "\\r");
-            break;
-        default:
-            osr_buf_putc(b, p[i]);
-        }
+        osr_buf_puts(b, p[run] == '\\'   ? "\\\\"
+                        : p[run] == '\t' ? "\\t"
+                        : p[run] == '\n' ? "\\n"
+                                         : "\\r");
+        i = run + 1;
     }
 }
 
