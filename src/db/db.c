@@ -50,6 +50,25 @@ int osr_db_fail(struct osr_db_error *e, enum osr_db_category c, const struct osr
     return osr_error_set(-OSR_ECONN, "%s", e->message);
 }
 
+void osr_db_quote_ident(struct osr_buf *out, char quote, const char *schema, const char *name)
+{
+    const char *parts[2] = {schema, name};
+
+    for (int k = 0; k < 2; k++) {
+        if (!parts[k])
+            continue;
+        if (k == 1 && schema)
+            osr_buf_putc(out, '.');
+        osr_buf_putc(out, quote);
+        for (const char *p = parts[k]; *p; p++) {
+            if (*p == quote)
+                osr_buf_putc(out, quote);
+            osr_buf_putc(out, *p);
+        }
+        osr_buf_putc(out, quote);
+    }
+}
+
 long long osr_db_cfg_int(json_t *cfg, const char *key, long long dflt)
 {
     json_t *v = json_object_get(cfg, key);

@@ -14,6 +14,7 @@
 #ifndef OSR_DB_H
 #define OSR_DB_H
 
+#include "core/buf.h"
 #include "core/strv.h"
 
 #include <jansson.h>
@@ -77,6 +78,9 @@ int osr_db_fail(struct osr_db_error *e, enum osr_db_category c, const struct osr
                 const char *fmt, ...) OSR_PRINTF(4, 5);
 /* Integer field of a resolved config, or `dflt`. */
 long long osr_db_cfg_int(json_t *cfg, const char *key, long long dflt);
+/* Appends `name` between `quote` characters (each inside doubled), after `schema` and a
+ * dot when schema is not NULL: "schema"."name" for SQL, `schema`.`name` for MariaDB. */
+void osr_db_quote_ident(struct osr_buf *out, char quote, const char *schema, const char *name);
 /* String field of a resolved config (borrowed), or NULL. */
 const char *osr_db_cfg_str(json_t *cfg, const char *key);
 

@@ -699,21 +699,7 @@ int osr_db_my_load(osr_db *db, const char *sql, osr_db_my_feed_fn feed, void *pa
 
 void osr_db_my_ident(struct osr_buf *out, const char *schema, const char *name)
 {
-    const char *parts[2] = {schema, name};
-
-    for (int k = 0; k < 2; k++) {
-        if (!parts[k])
-            continue;
-        if (k == 1 && schema)
-            osr_buf_putc(out, '.');
-        osr_buf_putc(out, '`');
-        for (const char *p = parts[k]; *p; p++) {
-            if (*p == '`')
-                osr_buf_putc(out, '`');
-            osr_buf_putc(out, *p);
-        }
-        osr_buf_putc(out, '`');
-    }
+    osr_db_quote_ident(out, '`', schema, name);
 }
 
 void osr_db_my_literal(struct osr_buf *out, const char *p, size_t len)

@@ -64,21 +64,7 @@ const char *osr_step_str(const struct osr_step_ctx *ctx, const char *key, const 
 
 void osr_step_quote_ident(struct osr_buf *out, const char *schema, const char *name)
 {
-    const char *parts[2] = {schema, name};
-
-    for (int k = 0; k < 2; k++) {
-        if (!parts[k])
-            continue;
-        if (k == 1 && schema)
-            osr_buf_putc(out, '.');
-        osr_buf_putc(out, '"');
-        for (const char *p = parts[k]; *p; p++) {
-            if (*p == '"')
-                osr_buf_putc(out, '"');
-            osr_buf_putc(out, *p);
-        }
-        osr_buf_putc(out, '"');
-    }
+    osr_db_quote_ident(out, '"', schema, name);
 }
 
 const char *osr_step_write_mode(struct osr_step_ctx *ctx, struct osr_strv *keys)
