@@ -21,3 +21,14 @@ int osr_dynload(const char *soname, const char *package, const struct osr_dynsym
     }
     return 0;
 }
+
+bool osr_dynload_once(struct osr_dynonce *once, int (*load)(void))
+{
+    bool ok;
+
+    pthread_mutex_lock(&once->lock);
+    ok = once->loaded || load() == 0;
+    once->loaded = ok;
+    pthread_mutex_unlock(&once->lock);
+    return ok;
+}

@@ -9,7 +9,6 @@
 #include "core/error.h"
 
 #include <dlfcn.h>
-#include <pthread.h>
 
 #define DEFAULT_SONAME "libduckdb.so"
 #define ABI_MAJOR 1 /* the C API the declarations in duckdb_api.h follow */
@@ -18,8 +17,7 @@ _Static_assert(sizeof(struct osr_duck_result) == 48, "duckdb_result is 48 bytes"
 _Static_assert(sizeof(struct osr_duck_string) == 16, "duckdb_string_t is 16 bytes");
 
 static struct osr_duckdb_api api;
-static bool loaded;
-static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER; /* steps of a run in threads */
+static struct osr_dynonce once = OSR_DYNONCE_INIT; /* steps of a run in threads */
 
 static int unavailable(const char *what, const char *why)
 {
@@ -132,11 +130,5 @@ refuse:
 
 const struct osr_duckdb_api *osr_duckdb_api_get(void)
 {
-    bool ok;
-
-    pthread_mutex_lock(&load_lock);
-    ok = loaded || load() == 0;
-    loaded = ok;
-    pthread_mutex_unlock(&load_lock);
-    return ok ? &api : NULL;
+    return osr_dynload_once(&once, load) ? &api : NULL;
 }

@@ -5,14 +5,14 @@
 #include "db/my_api.h"
 
 #include "core/dynload.h"
-
-#include <pthread.h>
+#include "core/error.h"
 
 static struct osr_my_api api;
-static bool loaded;
-static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER; /* steps of a run in threads */
+static struct osr_dynonce once = OSR_DYNONCE_INIT; /* steps of a run in threads */
 
-const struct osr_my_api *osr_my_api_get(void)
+/* mysql_init initialises the library on first use, which is not thread-safe: done here,
+ * once, under the lock. */
+static int load(void)
 {
     const struct osr_dynsym syms[] = {
         OSR_DYNSYM(api, library_init, "mysql_server_init"),
@@ -38,14 +38,14 @@ const struct osr_my_api *osr_my_api_get(void)
         OSR_DYNSYM(api, cancel, "mariadb_cancel"),
     };
 
-    bool ok;
+    int rc = osr_dynload("libmariadb.so.3", "libmariadb3", syms, OSR_ARRAY_LEN(syms));
 
-    /* mysql_init initialises the library on first use, which is not thread-safe: done
-     * here, once, under the lock. */
-    pthread_mutex_lock(&load_lock);
-    ok = loaded || (osr_dynload("libmariadb.so.3", "libmariadb3", syms, OSR_ARRAY_LEN(syms)) == 0 &&
-                    api.library_init(0, NULL, NULL) == 0);
-    loaded = ok;
-    pthread_mutex_unlock(&load_lock);
-    return ok ? &api : NULL;
+    if (rc == 0 && api.library_init(0, NULL, NULL) != 0)
+        rc = osr_error_set(-OSR_ENOTFOUND, "libmariadb could not initialise itself");
+    return rc;
+}
+
+const struct osr_my_api *osr_my_api_get(void)
+{
+    return osr_dynload_once(&once, load) ? &api : NULL;
 }

@@ -4,13 +4,10 @@
 #include "db/pq_api.h"
 #include "core/dynload.h"
 
-#include <pthread.h>
-
 static struct osr_pq_api api;
-static bool loaded;
-static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER; /* steps of a run in threads */
+static struct osr_dynonce once = OSR_DYNONCE_INIT; /* steps of a run in threads */
 
-const struct osr_pq_api *osr_pq_api_get(void)
+static int load(void)
 {
     const struct osr_dynsym syms[] = {
         OSR_DYNSYM(api, connectdbParams, "PQconnectdbParams"),
@@ -48,11 +45,10 @@ const struct osr_pq_api *osr_pq_api_get(void)
         OSR_DYNSYM(api, freeCancel, "PQfreeCancel"),
     };
 
-    bool ok;
+    return osr_dynload("libpq.so.5", "libpq5", syms, OSR_ARRAY_LEN(syms));
+}
 
-    pthread_mutex_lock(&load_lock);
-    ok = loaded || osr_dynload("libpq.so.5", "libpq5", syms, OSR_ARRAY_LEN(syms)) == 0;
-    loaded = ok;
-    pthread_mutex_unlock(&load_lock);
-    return ok ? &api : NULL;
+const struct osr_pq_api *osr_pq_api_get(void)
+{
+    return osr_dynload_once(&once, load) ? &api : NULL;
 }
