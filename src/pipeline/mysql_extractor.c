@@ -169,11 +169,7 @@ static void cancel_query(void *canceller)
 static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
 {
     size_t cap = osr_step_batch_size(ctx);
-    struct osr_db_opts opts = {.connect_timeout_s = 5,
-                               .statement_timeout_s = -1,
-                               .read_only = true,
-                               .base_path = ctx->base_path,
-                               .secret_values = ctx->secrets};
+    struct osr_db_opts opts = osr_step_db_opts(ctx, true);
     const struct osr_db_ops *ops = osr_db_ops_get("mysql");
     struct osr_db_error e = {OSR_DB_OK, ""};
     json_t *lim = json_object_get(ctx->cfg, "limit");

@@ -600,11 +600,8 @@ static struct myw *writer_new(struct osr_step_ctx *ctx, size_t ncols)
     struct myw *w = osr_xcalloc(1, sizeof(*w));
 
     w->ops = osr_db_ops_get("mysql");
-    w->opts = (struct osr_db_opts){.connect_timeout_s = 5,
-                                   .statement_timeout_s = -1,
-                                   .base_path = ctx->base_path,
-                                   .secret_values = ctx->secrets,
-                                   .local_infile = true};
+    w->opts = osr_step_db_opts(ctx, false);
+    w->opts.local_infile = true;
     w->ncols = ncols;
     osr_buf_init(&w->name, 4096);
     osr_buf_init(&w->sql, OSR_BUF_UNLIMITED);
@@ -646,12 +643,8 @@ static int w_open(void **state, struct osr_step_ctx *ctx, const struct osr_batch
     osr_db_my_ident(&w->name, json_string_value(json_object_get(ctx->cfg, "schema")), table);
     if (connect_target(w, ctx) < 0 || target_columns(w, ctx, &names, &types) < 0)
         goto done;
-    if (!(exists = names.n > 0) && json_is_false(json_object_get(ctx->cfg, "create_if_missing")) &&
-        strcmp(mode, "replace") != 0) {
-        osr_step_fail(ctx, "step '%s': table %s does not exist and create_if_missing is false",
-                      ctx->step_id, table);
+    if (!(exists = names.n > 0) && osr_step_may_create(ctx, mode, table) < 0)
         goto done;
-    }
     if (!exists && !ctx->dry_run && /* a dry run creates nothing */
         (create_table(w, ctx, schema) < 0 || target_columns(w, ctx, &names, &types) < 0))
         goto done;

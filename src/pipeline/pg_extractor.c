@@ -176,11 +176,7 @@ static int extract(struct osr_step_ctx *ctx, osr_emit_fn emit, void *payload)
     const char *schema = json_string_value(json_object_get(ctx->cfg, "schema"));
     json_t *lim = json_object_get(ctx->cfg, "limit");
     size_t cap = osr_step_batch_size(ctx);
-    struct osr_db_opts opts = {.connect_timeout_s = 5,
-                               .statement_timeout_s = -1,
-                               .read_only = true,
-                               .base_path = ctx->base_path,
-                               .secret_values = ctx->secrets};
+    struct osr_db_opts opts = osr_step_db_opts(ctx, true);
     const struct osr_db_ops *ops = osr_db_ops_get("postgres");
     struct osr_db_error e = {OSR_DB_OK, ""};
     struct pgx x = {.ctx = ctx, .emit = emit, .payload = payload};

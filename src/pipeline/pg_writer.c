@@ -97,13 +97,7 @@ static int prepare_table(struct pgw *w, struct osr_step_ctx *ctx, const char *na
         osr_buf_clear(&sql);
         exists = false;
     }
-    if (rc == 0 && !exists) {
-        if (json_is_false(json_object_get(ctx->cfg, "create_if_missing")) &&
-            strcmp(mode, "replace") != 0)
-            rc = osr_step_fail(ctx,
-                               "step '%s': table %s does not exist and create_if_missing is "
-                               "false",
-                               ctx->step_id, table);
+    if (rc == 0 && !exists && (rc = osr_step_may_create(ctx, mode, table)) == 0) {
         osr_buf_printf(&sql, "CREATE TABLE %s (", name);
         for (size_t c = 0; c < schema->names.n; c++) {
             char *col = osr_db_pg_ident(w->db, schema->names.v[c]), buf[64];
@@ -191,10 +185,7 @@ static int w_open(void **state, struct osr_step_ctx *ctx, const struct osr_batch
     osr_buf_init(&w->line, 64u << 20);
     osr_buf_init(&sql, 16u << 20);
     w->ops = osr_db_ops_get("postgres");
-    w->opts = (struct osr_db_opts){.connect_timeout_s = 5,
-                                   .statement_timeout_s = -1,
-                                   .base_path = ctx->base_path,
-                                   .secret_values = ctx->secrets};
+    w->opts = osr_step_db_opts(ctx, false);
     if (!ctx->conn || !table) {
         osr_step_fail(ctx, "step '%s' needs a connection and a table", ctx->step_id);
         goto done;

@@ -374,17 +374,9 @@ static int prepare_table(struct osr_step_ctx *ctx, sqlite3 *db, const char *name
         osr_buf_clear(&sql);
         exists = false;
     }
-    if (rc == 0 && !exists) {
-        if (json_is_false(json_object_get(ctx->cfg, "create_if_missing")) &&
-            strcmp(mode, "replace") != 0)
-            rc = osr_step_fail(ctx,
-                               "step '%s': table %s does not exist and create_if_missing is "
-                               "false",
-                               ctx->step_id, table);
-        else {
-            create_sql(&sql, name, schema, keys);
-            rc = exec(ctx, db, sql.ptr, "creating the table");
-        }
+    if (rc == 0 && !exists && (rc = osr_step_may_create(ctx, mode, table)) == 0) {
+        create_sql(&sql, name, schema, keys);
+        rc = exec(ctx, db, sql.ptr, "creating the table");
     } else if (rc == 0 && strcmp(mode, "truncate") == 0) {
         osr_buf_printf(&sql, "DELETE FROM %s", name);
         rc = exec(ctx, db, sql.ptr, "emptying the table");

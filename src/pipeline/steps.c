@@ -272,3 +272,22 @@ char *osr_step_input_table(const struct osr_step_ctx *ctx, const char *input_id,
     osr_strv_dispose(&names);
     return found ? found : osr_step_df_name(input_id, taken);
 }
+
+struct osr_db_opts osr_step_db_opts(const struct osr_step_ctx *ctx, bool read_only)
+{
+    return (struct osr_db_opts){.connect_timeout_s = 5,
+                                .statement_timeout_s = -1,
+                                .read_only = read_only,
+                                .base_path = ctx->base_path,
+                                .secret_values = ctx->secrets};
+}
+
+int osr_step_may_create(struct osr_step_ctx *ctx, const char *mode, const char *table)
+{
+    if (json_is_false(json_object_get(ctx->cfg, "create_if_missing")) &&
+        strcmp(mode, "replace") != 0)
+        return osr_step_fail(ctx,
+                             "step '%s': table %s does not exist and create_if_missing is false",
+                             ctx->step_id, table);
+    return 0;
+}

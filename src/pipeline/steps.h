@@ -93,6 +93,12 @@ void osr_step_quote_ident(struct osr_buf *out, const char *schema, const char *n
  * df_<id> with characters outside [A-Za-z0-9_] turned into "_" and "_" before a leading
  * digit; a name already in `taken` gets "_" and 8 hex digits of the id's SHA-256 appended. */
 char *osr_step_df_name(const char *input_id, const struct osr_strv *taken);
+/* The session options of a pipeline step: 5 s to connect, no statement timeout (the
+ * connection may set one), read-only for extractors, secrets for redacting messages. */
+struct osr_db_opts osr_step_db_opts(const struct osr_step_ctx *ctx, bool read_only);
+/* For a writer whose table does not exist: 0 when it may create it (create_if_missing not
+ * false, or write_mode replace), else -1 with ctx->err set. */
+int osr_step_may_create(struct osr_step_ctx *ctx, const char *mode, const char *table);
 /* Sets ctx->err to the database error `e` ("step 'ID': category: message"), notes whether
  * it is transient, and returns -1. */
 int osr_step_fail_db(struct osr_step_ctx *ctx, const struct osr_db_error *e);
