@@ -43,6 +43,28 @@ run_osr() {
     ERR=$(cat "$TMP/stderr")
 }
 
+# run_interrupted FILE BASE_PATH READY [ACTION] : starts `osiris run FILE --json` in the
+# background, evaluates READY every 10 ms until it succeeds (at most 1000 times), then
+# ACTION (default: SIGTERM to the run, whose pid is $pid), and waits for the run. Sets RC,
+# OUT and ERR as run_osr does. A run that does not stop keeps the test waiting until its
+# ctest timeout, which fails it.
+run_interrupted() {
+    local file=$1 base=$2 ready=$3 action=${4:-'kill -TERM "$pid"'}
+    "$OSR" run "$file" --base-path "$base" --json >"$TMP/interrupted.json" 2>"$TMP/interrupted.err" &
+    pid=$!
+    for _ in $(seq 1 1000); do
+        eval "$ready" && break
+        sleep 0.01
+    done
+    eval "$action"
+    set +e
+    wait "$pid"
+    RC=$?
+    set -e
+    OUT=$(cat "$TMP/interrupted.json")
+    ERR=$(cat "$TMP/interrupted.err")
+}
+
 # new_ws NAME : creates an initialised workspace and prints its path.
 new_ws() {
     local d="$TMP/$1"

@@ -169,20 +169,10 @@ steps:
   - {id: csv-out, component: filesystem.csv_writer, mode: write, needs: [from-csv], config: {path: stop2/a.csv}}
   - {id: db-out, component: filesystem.csv_writer, mode: write, needs: [from-db], config: {path: stop2/b.csv}}
 YAML
-"$OSR" run "$ws/pipelines/stop2.yaml" --base-path "$ws" --json >"$TMP/stop2.json" 2>"$TMP/stop2.err" &
-pid=$!
-for _ in $(seq 1 500); do
-    ls "$ws"/stop2/a.csv.tmp.* "$ws"/stop2/b.csv.tmp.* >/dev/null 2>&1 && break
-    sleep 0.01
-done
-kill -TERM "$pid"
-set +e
-wait "$pid"
-RC=$?
-set -e
-expect_eq "$RC" 1 "a stopped run fails: $(cat "$TMP/stop2.err")"
-expect_eq "$(jq -c '[.steps[] | .status]' "$TMP/stop2.json")" '["failed","failed","failed","failed"]' "both sources stopped, their writers undone"
-expect_eq "$(jq -r '.steps[2].error' "$TMP/stop2.json")" "step 'csv-out': rolled back, nothing written: step 'from-csv' failed" "a writer says it was rolled back"
-expect_contains "$(jq -r .error.message "$TMP/stop2.json")" "the run was stopped" "says why"
+run_interrupted "$ws/pipelines/stop2.yaml" "$ws" 'ls "$ws"/stop2/a.csv.tmp.* "$ws"/stop2/b.csv.tmp.* >/dev/null 2>&1'
+expect_eq "$RC" 1 "a stopped run fails: $ERR"
+expect_eq "$(jq -c '[.steps[] | .status]' <<<"$OUT")" '["failed","failed","failed","failed"]' "both sources stopped, their writers undone"
+expect_eq "$(jq -r '.steps[2].error' <<<"$OUT")" "step 'csv-out': rolled back, nothing written: step 'from-csv' failed" "a writer says it was rolled back"
+expect_contains "$(jq -r .error.message <<<"$OUT")" "the run was stopped" "says why"
 expect_eq "$(ls -A "$ws/stop2")" "" "no partial or temporary file"
 finish

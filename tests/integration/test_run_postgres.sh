@@ -142,20 +142,10 @@ steps:
   - {id: load, component: postgres.writer, mode: write, needs: [read], config: {connection: "@postgres.main", table: run_away, write_mode: replace}}
 YAML
 psqlc -c "DROP TABLE IF EXISTS public.run_away" >/dev/null
-"$OSR" run "$ws/pipelines/away.yaml" --base-path "$ws" --json >"$TMP/away.json" 2>"$TMP/away.err" &
-pid=$!
-for _ in $(seq 100); do
-    n=$(psqlc -At -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query LIKE '%osiris_away_marker%' AND pid <> pg_backend_pid()")
-    [ "$n" -gt 0 ] && break
-    sleep 0.1
-done
+terminate='n=$(psqlc -At -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query LIKE '"'"'%osiris_away_marker%'"'"' AND pid <> pg_backend_pid()"); [ "$n" -gt 0 ]'
+run_interrupted "$ws/pipelines/away.yaml" "$ws" "$terminate" :
 expect_eq "$n" 1 "the reading session was terminated"
-set +e
-wait "$pid"
-RC=$?
-set -e
-OUT=$(cat "$TMP/away.json")
-expect_eq "$RC" 1 "the run fails: $(cat "$TMP/away.err")"
+expect_eq "$RC" 1 "the run fails: $ERR"
 expect_eq "$(jq -r .error.step <<<"$OUT")" read "in the extractor"
 expect_contains "$(jq -r .error.message <<<"$OUT")" "terminat" "saying the connection was terminated"
 test -e "$ws/output/away.csv" && fail "no CSV file" || ok "no CSV file"
@@ -166,19 +156,8 @@ expect_eq "$(tail -n 1 "$ws/.osiris/index/runs.jsonl" | jq -r '.pipeline + " " +
 # was committed) and the run succeeds, the retry in its events and metrics.
 sed -i 's/  retries: 0 /  retries: 1 /; s/retry_backoff_ms: 1000/retry_backoff_ms: 10/' "$ws/osiris.yaml"
 sed -i 's/THEN 30 ELSE 0/THEN 2 ELSE 0/' "$ws/pipelines/away.yaml"
-"$OSR" run "$ws/pipelines/away.yaml" --base-path "$ws" --json >"$TMP/away.json" 2>"$TMP/away.err" &
-pid=$!
-for _ in $(seq 100); do
-    n=$(psqlc -At -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query LIKE '%osiris_away_marker%' AND pid <> pg_backend_pid()")
-    [ "$n" -gt 0 ] && break
-    sleep 0.1
-done
-set +e
-wait "$pid"
-RC=$?
-set -e
-OUT=$(cat "$TMP/away.json")
-expect_eq "$RC" 0 "the retried run succeeds: $(jq -c .error <<<"$OUT") $(cat "$TMP/away.err")"
+run_interrupted "$ws/pipelines/away.yaml" "$ws" "$terminate" :
+expect_eq "$RC" 0 "the retried run succeeds: $(jq -c .error <<<"$OUT") $ERR"
 expect_eq "$(jq -c '[.steps[] | [.id, .status, .retries]]' <<<"$OUT")" '[["read","success",1],["out","success",1],["load","success",1]]' "one retry, in the metrics"
 expect_eq "$(jq -r 'select(.event == "step_retry") | .step_id + " " + (.attempt | tostring)' "$(jq -r .run_dir <<<"$OUT")/events.jsonl")" "read 2" "and in the events"
 expect_eq "$(($(wc -l <"$ws/output/away.csv") - 1))|$(psqlc -At -c "SELECT count(*) FROM public.run_away")" "5|5" "every row written once"
@@ -218,20 +197,10 @@ steps:
   - {id: read, component: postgres.extractor, mode: read, config: {connection: "@postgres.main", query: "SELECT 1 AS one, pg_sleep(600) AS osiris_slow_marker"}}
   - {id: out, component: filesystem.csv_writer, mode: write, needs: [read], config: {path: output/slow.csv}}
 YAML
-"$OSR" run "$ws/pipelines/slow.yaml" --base-path "$ws" --json >"$TMP/slow.json" 2>"$TMP/slow.err" &
-pid=$!
-for _ in $(seq 100); do
-    [ "$(psqlc -At -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY%osiris_slow_marker%'")" -gt 0 ] && break
-    sleep 0.1
-done
-kill -TERM "$pid"
-for _ in $(seq 1 1000); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
-kill -0 "$pid" 2>/dev/null && fail "the run ends within 10 s of SIGTERM (the query sleeps 600 s)" || ok "the run ends within 10 s of SIGTERM (the query sleeps 600 s)"
-set +e
-wait "$pid"
-RC=$?
-set -e
-expect_eq "$RC" 1 "a stopped run fails: $(cat "$TMP/slow.err")"
-expect_contains "$(jq -r .error.message "$TMP/slow.json")" "the run was stopped" "says why"
+# (the query sleeps 600 s: a run that is not stopped fails by the test's timeout)
+run_interrupted "$ws/pipelines/slow.yaml" "$ws" \
+    '[ "$(psqlc -At -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '"'"'COPY%osiris_slow_marker%'"'"'")" -gt 0 ]'
+expect_eq "$RC" 1 "a stopped run fails: $ERR"
+expect_contains "$(jq -r .error.message <<<"$OUT")" "the run was stopped" "says why"
 expect_eq "$(psqlc -At -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY%osiris_slow_marker%' AND state = 'active'")" 0 "the statement was cancelled on the server"
 finish
