@@ -65,6 +65,7 @@ struct relay {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     struct osr_batch slot; /* the batch waiting for the consumers */
+    uint64_t slot_size;    /* its osr_batch_size */
     bool wanted;           /* every step of the branch is local (see branch_is_local) */
     bool started, full, closing;
 };
@@ -79,7 +80,8 @@ struct flow {
 };
 
 /* Opens or feeds one consumer `c` (input `k` of it) with batch `b`. */
-static int feed(struct flow *f, struct osr_run_step *c, int k, const struct osr_batch *b)
+static int feed(struct flow *f, struct osr_run_step *c, int k, const struct osr_batch *b,
+                uint64_t size)
 {
     uint64_t t0;
     int rc = 0;
@@ -91,7 +93,7 @@ static int feed(struct flow *f, struct osr_run_step *c, int k, const struct osr_
         rc = c->wr ? c->wr->write(c->state, &c->ctx, b)
                    : c->pr->input_write(c->state, &c->ctx, c->slots[k], b);
         c->rows_in += b->nrows;
-        c->bytes += osr_batch_size(b);
+        c->bytes += size;
     } else if (c->wr) {
         osr_run_event(f->R, "step_start", c->id, NULL);
         rc = c->wr->open(&c->state, &c->ctx, b);
@@ -110,12 +112,12 @@ static int feed(struct flow *f, struct osr_run_step *c, int k, const struct osr_
 }
 
 /* Feeds batch `b` to every step that takes the source's rows; the failing one, or NULL. */
-static struct osr_run_step *feed_all(struct flow *f, const struct osr_batch *b)
+static struct osr_run_step *feed_all(struct flow *f, const struct osr_batch *b, uint64_t size)
 {
     for (size_t i = 0; i < f->R->n; i++) {
         struct osr_run_step *c = &f->R->steps[i];
         int k = osr_run_input_index(c, f->from);
-        if (k >= 0 && feed(f, c, k, b) < 0)
+        if (k >= 0 && feed(f, c, k, b, size) < 0)
             return c;
     }
     return NULL;
@@ -134,7 +136,7 @@ static void *relay_main(void *arg)
         if (!r->full)
             break; /* closing, and nothing left */
         pthread_mutex_unlock(&r->lock);
-        failed = feed_all(f, &r->slot);
+        failed = feed_all(f, &r->slot, r->slot_size);
         pthread_mutex_lock(&r->lock);
         if (failed && !f->failed)
             f->failed = failed;
@@ -146,7 +148,7 @@ static void *relay_main(void *arg)
 }
 
 /* Hands data batch `b` to the relay (started on the first); -1 when a consumer failed. */
-static int relay_put(struct flow *f, const struct osr_batch *b)
+static int relay_put(struct flow *f, const struct osr_batch *b, uint64_t size)
 {
     struct relay *r = &f->relay;
     uint64_t t0 = osr_now_us();
@@ -157,7 +159,7 @@ static int relay_put(struct flow *f, const struct osr_batch *b)
         pthread_cond_init(&r->cond, NULL);
         osr_batch_init(&r->slot, b->cap, b->arena.max);
         if (pthread_create(&r->thread, NULL, relay_main, f) != 0) {
-            struct osr_run_step *failed = feed_all(f, b); /* no thread: feed here */
+            struct osr_run_step *failed = feed_all(f, b, size); /* no thread: feed here */
             f->failed = failed ? failed : f->failed;
             return failed ? -1 : 0;
         }
@@ -170,6 +172,7 @@ static int relay_put(struct flow *f, const struct osr_batch *b)
         rc = -1;
     else {
         osr_batch_copy(&r->slot, b);
+        r->slot_size = size;
         r->full = true;
         pthread_cond_broadcast(&r->cond);
     }
@@ -202,22 +205,23 @@ static void relay_finish(struct flow *f)
 static int emit(const struct osr_batch *b, void *payload)
 {
     struct flow *f = payload;
-    uint64_t t0 = osr_now_us();
+    uint64_t t0 = osr_now_us(), size;
 
     if (osr_run_stopping() || f->R->halt)
         return osr_step_fail(&f->from->ctx, "step '%s': the run was stopped (%s) after %llu rows",
                              f->from->id, osr_run_stopping() ? "a signal" : "another step failed",
                              (unsigned long long)f->from->rows_out);
+    size = osr_batch_size(b); /* once per batch, for the source and every step it feeds */
     if (!f->opened || !f->relay.wanted) { /* the columns (writers open), or a server branch */
-        if ((f->failed = feed_all(f, b)) != NULL)
+        if ((f->failed = feed_all(f, b, size)) != NULL)
             return -1;
         f->fed_us += osr_now_us() - t0;
-    } else if (relay_put(f, b) < 0) {
+    } else if (relay_put(f, b, size) < 0) {
         return -1;
     }
     if (f->opened) {
         f->from->rows_out += b->nrows;
-        f->from->bytes += osr_batch_size(b);
+        f->from->bytes += size;
     }
     f->opened = true;
     return 0;
